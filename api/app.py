@@ -1,0 +1,41 @@
+"""The FastAPI application factory: builds the app for a Settings, with nothing done at import."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
+
+from api import openapi_docs, problems
+from api.body import BodyLimit
+from api.routes import audit, events, health, negotiations, tokens, writes
+from api.services import Services
+from api.settings import Settings
+
+DESCRIPTION = """An event-sourced, bitemporal, tamper-evident log of negotiations.
+
+Every development is an immutable event; state endpoints answer for any valid time (`as_of`)
+and any recorded time (`known_at`). Send `Authorization: Bearer <token>`; errors are RFC 9457
+`application/problem+json`."""
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if services is None:
+            app.state.services.close()
+
+    # Swagger UI and ReDoc assets are served from the package, never from a CDN.
+    app = FastAPIOffline(title="negotiation-log", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.services = services or Services.open(settings)
+    problems.install(app)
+    openapi_docs.install(app)
+    for module in (health, writes, negotiations, events, audit, tokens):
+        app.include_router(module.router)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    return app

@@ -1,0 +1,75 @@
+"""Request bodies: a size limit enforced while the body streams in, and strict JSON parsing
+with errors that say where the JSON broke."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.problems import Problem, problem_response
+
+
+class BodyLimit:
+    """Refuses bodies over `limit` bytes with 413, whether or not Content-Length is sent."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await self._refuse(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise Problem(413, self._detail(), rule="body-limit")
+            return message
+
+        await self.app(scope, counted, send)
+
+    def _detail(self) -> str:
+        return f"request body is larger than the limit of {self.limit} bytes"
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problem_response(413, self._detail(), rule="body-limit")
+        await response(scope, receive, send)
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_json(raw: bytes) -> Any:
+    if not raw.strip():
+        raise Problem(400, "the request body is empty; send a JSON object or array", rule="json")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise Problem(400, f"the request body is not valid UTF-8 (byte {e.start})", rule="json") from None
+    try:
+        return json.loads(text, parse_constant=_no_constants)
+    except json.JSONDecodeError as e:
+        raise Problem(400, f"malformed JSON: {e.msg} at line {e.lineno} column {e.colno}", rule="json") from None
+    except ValueError as e:
+        raise Problem(400, f"malformed JSON: {e}", rule="json") from None
+    except RecursionError:
+        raise Problem(400, "malformed JSON: nested too deeply", rule="json") from None
+
+
+def request_fingerprint(method: str, path: str, body: Any, if_match: str | None) -> str:
+    """What makes two requests 'the same' for Idempotency-Key: method, path, precondition and
+    the body's JSON value (not its whitespace or key order)."""
+    canonical = json.dumps([method, path, if_match, body], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()

@@ -1,0 +1,168 @@
+"""The `negotiation-log` command."""
+
+from __future__ import annotations
+
+import json
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from domain.errors import DomainError
+from domain.principals import ROLES
+from projections.chain_audit import verify_chain
+
+from api.cli.transfer import ImportFailed, export_events, import_events
+from api.services import Services
+from api.settings import Settings
+
+app = typer.Typer(help="An event-sourced, tamper-evident log of negotiations.", no_args_is_help=True,
+                  add_completion=False)
+tokens = typer.Typer(help="Manage principals' bearer tokens.", no_args_is_help=True)
+app.add_typer(tokens, name="token")
+err = Console(stderr=True)
+
+Db = Annotated[str, typer.Option("--db", envvar="NEGOTIATION_LOG_DB",
+                                 help="SQLite file path or postgresql:// URL")]
+DEFAULT_DB = "./negotiation-log.db"
+
+
+def _services(db: str) -> Services:
+    return Services.open(Settings(db=db))
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+@app.command()
+def serve(
+    db: Db = DEFAULT_DB,
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    public_read: Annotated[bool, typer.Option("--public-read", envvar="NEGOTIATION_LOG_PUBLIC_READ",
+                                              help="anonymous users may use the GET endpoints but /audit*")] = False,
+    demo: Annotated[bool, typer.Option("--demo", help="load the Istanbul 2025 demo into an empty database, "
+                                                      "open reads to the public, print a recorder token")] = False,
+) -> None:
+    """Run the HTTP service."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = Settings(db=db, public_read=public_read or demo)
+    services = Services.open(settings)
+    url = f"http://{host}:{port}"
+    if demo:
+        loaded = load_demo(services)
+        _, token = services.principals.create("demo-recorder", "recorder")
+        print(f"Demo: {loaded} events of the 2025 Istanbul talks loaded into {db}." if loaded
+              else f"Demo: {db} already holds events; nothing loaded.")
+        print(f"Browse {url}/negotiations (no token needed) and {url}/docs")
+        print(f"Recorder token (send as 'Authorization: Bearer <token>'):\n{token}", flush=True)
+    try:
+        uvicorn.run(create_app(settings, services), host=host, port=port, log_level="info")
+    finally:
+        services.close()
+
+
+def load_demo(services: Services) -> int:
+    """Imports the bundled demo data set, unless the database already holds events."""
+    if services.log.event_log.head()["position"]:
+        return 0
+    text = resources.files("api.demo").joinpath("istanbul-2025.jsonl").read_text(encoding="utf-8")
+    return import_events(services.log, text.splitlines(), principal="demo")
+
+
+@tokens.command("create")
+def token_create(name: str, role: Annotated[str, typer.Option(help=f"one of: {', '.join(ROLES)}")],
+                 db: Db = DEFAULT_DB) -> None:
+    """Create a token; the token alone is the last line of output."""
+    services = _services(db)
+    try:
+        info, token = services.principals.create(name, role)
+    except DomainError as e:
+        raise _fail(e.detail) from None
+    finally:
+        services.close()
+    print(f"Created token {info['token_id']} for {name} ({role}). It is shown only now:")
+    print(token)
+
+
+@tokens.command("list")
+def token_list(db: Db = DEFAULT_DB) -> None:
+    """List tokens (never the tokens themselves) as JSON Lines."""
+    services = _services(db)
+    try:
+        for row in services.principals.list():
+            print(json.dumps(row))
+    finally:
+        services.close()
+
+
+@tokens.command("revoke")
+def token_revoke(token_id: str, db: Db = DEFAULT_DB) -> None:
+    """Revoke a token by its id; it is refused from the next request on."""
+    services = _services(db)
+    try:
+        row = services.principals.revoke(token_id)
+    except DomainError as e:
+        raise _fail(e.detail) from None
+    finally:
+        services.close()
+    print(f"Revoked token {row['token_id']} of {row['name']}.")
+
+
+@app.command()
+def verify(db: Db = DEFAULT_DB) -> None:
+    """Re-check the hash chain: exit 0 when intact, 1 with the first bad position."""
+    services = _services(db)
+    try:
+        result = verify_chain(services.log.event_log)
+    finally:
+        services.close()
+    print(json.dumps(result))
+    if not result["ok"]:
+        err.print(f"chain broken at position {result['first_bad_position']}")
+        raise typer.Exit(1)
+
+
+@app.command()
+def export(db: Db = DEFAULT_DB,
+           negotiation: Annotated[str | None, typer.Option(help="only this negotiation's events")] = None) -> None:
+    """Write events as JSON Lines to stdout, envelope included."""
+    services = _services(db)
+    try:
+        export_events(services.log, sys.stdout, negotiation)
+    except DomainError as e:
+        raise _fail(e.detail) from None
+    finally:
+        services.close()
+
+
+@app.command("import")
+def import_(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+            as_: Annotated[str, typer.Option("--as", help="principal recorded as recorded_by")],
+            db: Db = DEFAULT_DB) -> None:
+    """Append JSON Lines events as the principal NAME, with a progress bar."""
+    services = _services(db)
+    total = sum(1 for line in file.open(encoding="utf-8") if line.strip())
+    columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    try:
+        with Progress(*columns, console=err) as progress, file.open(encoding="utf-8") as lines:
+            task = progress.add_task("import", total=total)
+            imported = import_events(services.log, lines, as_, lambda n: progress.advance(task, n))
+    except ImportFailed as e:
+        raise _fail(f"{e} ({e.imported} events imported before it)", 1) from None
+    finally:
+        services.close()
+    print(f"Imported {imported} events as {as_}.")
+
+
+def main() -> None:
+    app()

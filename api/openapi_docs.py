@@ -1,0 +1,67 @@
+"""OpenAPI details the routes share: the event request bodies (with an example of every
+event type) and the problem+json error responses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from pydantic import TypeAdapter
+
+from domain.event_types import EXAMPLES, AnyEvent
+
+REF = "#/components/schemas/{model}"
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "RFC 9457 problem details",
+    "properties": {
+        "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+        "detail": {"type": "string", "description": "names the field or rule"},
+        "rule": {"type": "string"}, "index": {"type": "integer", "description": "the event of a batch"},
+        "errors": {"type": "array", "items": {"type": "object", "properties": {
+            "field": {"type": "string"}, "message": {"type": "string"}}}},
+    },
+    "required": ["type", "title", "status", "detail"],
+}
+
+_examples = {kind: {"summary": kind, "value": example} for kind, example in EXAMPLES.items()}
+_batch_example = {"batch": {"summary": "a batch, stored all or nothing",
+                            "value": [EXAMPLES["round.started"], EXAMPLES["round.concluded"]]}}
+
+EVENT_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {"application/json": {
+    "schema": {"oneOf": [{"$ref": "#/components/schemas/Event"},
+                         {"type": "array", "items": {"$ref": "#/components/schemas/Event"}, "minItems": 1}]},
+    "examples": {**_examples, **_batch_example},
+}}}}
+
+OPENING_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {"application/json": {
+    "schema": {"$ref": "#/components/schemas/NegotiationOpened"},
+    "examples": {"negotiation.opened": _examples["negotiation.opened"]},
+}}}}
+
+
+def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    content = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    return {code: {"description": "problem details", "content": content} for code in codes}
+
+
+def install(app: FastAPI) -> None:
+    """Adds the event schemas to the generated document (the routes parse bodies themselves,
+    so FastAPI would not otherwise know them)."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                             routes=app.routes)
+        event_schema = TypeAdapter(AnyEvent).json_schema(ref_template=REF)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.update(event_schema.pop("$defs", {}))
+        components["Event"] = event_schema
+        components["Problem"] = PROBLEM_SCHEMA
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

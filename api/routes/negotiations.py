@@ -1,0 +1,70 @@
+"""Reading negotiations: the list and one negotiation's state, on both time axes."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from domain.errors import NotFound
+from projections.negotiation import summarize
+
+from api.auth import Reader, ServicesDep
+from api.openapi_docs import problem_responses
+from api.problems import Problem
+from api.services import Services
+from api.time_params import Axes, TimeAxes
+
+router = APIRouter(tags=["reading"])
+
+Limit = Annotated[int, Query(ge=1, le=1000, description="page size")]
+Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page")]
+
+
+def negotiation_state(svc: Services, negotiation_id: str, axes: TimeAxes) -> dict[str, Any]:
+    state = summarize(negotiation_id, svc.log.stream(negotiation_id), as_of=axes.as_of, known_at=axes.known_at)
+    if state is None:
+        raise NotFound(f"negotiation {negotiation_id} was not open at that point", rule="existed-then")
+    return {**state, **axes.echo()}
+
+
+def _cursor(cursor: str | None) -> int:
+    if cursor is None:
+        return 0
+    if not cursor.isdigit() or len(cursor) > 18:
+        raise Problem(422, "cursor: not a cursor this service issued", rule="validation",
+                      errors=[{"field": "cursor", "message": "use next_cursor from the previous page"}])
+    return int(cursor)
+
+
+def _list(svc: Services, axes: TimeAxes, limit: int, after: int) -> dict[str, Any]:
+    items: list[dict[str, Any]] = []
+    last, exhausted = after, False
+    while len(items) < limit and not exhausted:
+        page = svc.log.event_log.negotiation_ids(last, limit)
+        exhausted = len(page) < limit
+        for negotiation_id, opened_at in page:
+            last = opened_at
+            try:
+                items.append(negotiation_state(svc, negotiation_id, axes))
+            except NotFound:  # not open at that point on one of the axes
+                continue
+            if len(items) == limit:
+                break
+    return {"items": items, "next_cursor": str(last) if len(items) == limit else None,
+            "position": max((i["position"] for i in items), default=0), **axes.echo()}
+
+
+@router.get("/negotiations", summary="List negotiations", responses=problem_responses(401, 422))
+async def list_negotiations(svc: ServicesDep, _: Reader, axes: Axes, limit: Limit = 100,
+                            cursor: Cursor = None) -> dict[str, Any]:
+    return await run_in_threadpool(_list, svc, axes, limit, _cursor(cursor))
+
+
+@router.get("/negotiations/{negotiation_id}", summary="One negotiation's state",
+            responses=problem_responses(401, 404, 422))
+async def get_negotiation(negotiation_id: str, svc: ServicesDep, _: Reader, axes: Axes) -> JSONResponse:
+    state = await run_in_threadpool(negotiation_state, svc, negotiation_id, axes)
+    return JSONResponse(state, headers={"ETag": f'"{state["version"]}"'})

@@ -1,0 +1,37 @@
+"""Token management for admins; tokens are shown once, at creation."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, ConfigDict
+
+from api.auth import Admin, ServicesDep
+from api.openapi_docs import problem_responses
+
+router = APIRouter(tags=["admin"])
+
+
+class NewToken(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    role: Literal["reader", "recorder", "auditor", "admin"]
+
+
+@router.post("/admin/tokens", status_code=201, summary="Create a token (returned once)",
+             responses=problem_responses(401, 403, 409, 422))
+async def create_token(body: NewToken, svc: ServicesDep, _: Admin) -> dict[str, Any]:
+    info, token = await run_in_threadpool(svc.principals.create, body.name, body.role)
+    return {**info, "token": token}
+
+
+@router.get("/admin/tokens", summary="List tokens (never the tokens themselves)", responses=problem_responses(401, 403))
+async def list_tokens(svc: ServicesDep, _: Admin) -> dict[str, Any]:
+    return {"items": await run_in_threadpool(svc.principals.list)}
+
+
+@router.delete("/admin/tokens/{token_id}", summary="Revoke a token at once", responses=problem_responses(401, 403, 404, 409))
+async def revoke_token(token_id: str, svc: ServicesDep, _: Admin) -> dict[str, Any]:
+    return await run_in_threadpool(svc.principals.revoke, token_id)

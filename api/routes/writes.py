@@ -1,0 +1,81 @@
+"""Appending: POST /negotiations and POST /negotiations/{id}/events."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from domain.application import AppendRequest, AppendResult
+from projections.negotiation import summarize
+
+from api.auth import Recorder, ServicesDep
+from api.body import parse_json, request_fingerprint
+from api.openapi_docs import EVENT_BODY, OPENING_BODY, problem_responses
+from api.problems import Problem
+
+router = APIRouter(tags=["recording"])
+
+IF_MATCH = re.compile(r'^(?:W/)?"?(\d{1,18})"?$')
+KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+IfMatch = Annotated[str | None, Header(alias="If-Match", description='append only if the stream is at this version, e.g. "3"')]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key",
+                                              description="a retry with the same key and body returns the original response")]
+
+
+def _expected_version(if_match: str | None) -> int | None:
+    if if_match is None:
+        return None
+    match = IF_MATCH.match(if_match.strip())
+    if not match:
+        raise Problem(422, 'If-Match: must be a version in quotes, e.g. "3"', rule="if-match",
+                      errors=[{"field": "If-Match", "message": 'a version in quotes, e.g. "3"'}])
+    return int(match.group(1))
+
+
+def _key(idempotency_key: str | None) -> str | None:
+    if idempotency_key is not None and not KEY.match(idempotency_key):
+        raise Problem(422, "Idempotency-Key: 1 to 255 visible ASCII characters", rule="idempotency-key",
+                      errors=[{"field": "Idempotency-Key", "message": "1 to 255 visible ASCII characters"}])
+    return idempotency_key
+
+
+def _created(body: Any, result: AppendResult, location: str) -> JSONResponse:
+    headers = {"Location": location, "ETag": f'"{result.events[-1]["version"]}"'}
+    if result.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return JSONResponse(body, status_code=201, headers=headers)
+
+
+@router.post("/negotiations", status_code=201, summary="Open a negotiation",
+             openapi_extra=OPENING_BODY, responses=problem_responses(400, 401, 403, 409, 413, 422))
+async def open_negotiation(request: Request, svc: ServicesDep, principal: Recorder,
+                           idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    body = parse_json(await request.body())
+    if not isinstance(body, dict):
+        raise Problem(422, "a negotiation is opened with one JSON object (the negotiation.opened event)",
+                      rule="validation", errors=[{"field": "", "message": "must be a JSON object"}])
+    result = await run_in_threadpool(svc.log.append, AppendRequest(
+        principal=principal.name, events=[body], idempotency_key=_key(idempotency_key),
+        request_hash=request_fingerprint("POST", "/negotiations", body, None)))
+    opening = result.events[0]
+    negotiation = summarize(result.negotiation_id, [opening])
+    return _created({**(negotiation or {}), "event": opening}, result, f"/negotiations/{result.negotiation_id}")
+
+
+@router.post("/negotiations/{negotiation_id}/events", status_code=201, summary="Append one event or a batch",
+             openapi_extra=EVENT_BODY, responses=problem_responses(400, 401, 403, 404, 409, 413, 422))
+async def append_events(negotiation_id: str, request: Request, svc: ServicesDep, principal: Recorder,
+                        if_match: IfMatch = None, idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    body = parse_json(await request.body())
+    batch = isinstance(body, list)
+    result = await run_in_threadpool(svc.log.append, AppendRequest(
+        principal=principal.name, negotiation_id=negotiation_id, events=body if batch else [body],
+        batch=batch, expected_version=_expected_version(if_match), idempotency_key=_key(idempotency_key),
+        request_hash=request_fingerprint("POST", f"/negotiations/{negotiation_id}/events", body, if_match)))
+    answer: Any = result.events if batch else result.events[0]
+    return _created(answer, result, f"/events/{result.events[0]['event_id']}")

@@ -1,0 +1,20 @@
+"""Configuration, from the command line or NEGOTIATION_LOG_* environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NEGOTIATION_LOG_", extra="ignore")
+
+    db: str = Field("./negotiation-log.db", description="SQLite file path or postgresql:// URL")
+    public_read: bool = Field(False, description="let anonymous users use the GET endpoints other than /audit*")
+    max_body_bytes: int = Field(1_048_576, ge=1024, description="larger request bodies are refused with 413")
+    pool_size: int = Field(5, ge=1, description="PostgreSQL connection pool size")
+    lock_timeout: int = Field(5, ge=0, description="seconds to wait for a database write lock")
+    connect_timeout: int = Field(5, ge=1, description="seconds to wait for a PostgreSQL connection")
+    signing_key: Path | None = Field(None, description="Ed25519 key for signed checkpoints")

@@ -1,0 +1,108 @@
+"""The Negotiation aggregate: one event stream per negotiation, the consistency boundary.
+
+Every event is stored as one `Recorded` domain event carrying the contract-level record
+(envelope and data). Before an event is recorded it is checked against what the stream
+already knows (domain.rules); corrections and retractions are checked against their target."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from domain.errors import FieldError, RuleViolation, ValidationFailed
+from domain.event_types import ValidatedEvent, validate_event
+from domain.knowledge import KEY_FIELDS, Knowledge
+from domain.rules import check_event
+
+
+def merge_changes(target: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """The target's client fields with a correction's changes laid over them."""
+    return {**target, **changes}
+
+
+class Negotiation(Aggregate):
+    class Opened(Aggregate.Created):
+        record: dict[str, Any]
+
+    class Recorded(Aggregate.Event):
+        record: dict[str, Any]
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Negotiation)
+            aggregate.knowledge.learn(self.record, self.originator_version)
+
+    def __init__(self, record: dict[str, Any]) -> None:
+        self.knowledge = Knowledge()
+        self.knowledge.learn(record, 1)
+
+    @classmethod
+    def open(cls, event: ValidatedEvent, record: dict[str, Any], negotiation_id: UUID,
+             recorded_at: datetime) -> Negotiation:
+        check_event(Knowledge(), event.type, event.fields, event.valid_time.start)
+        return cls._create(cls.Opened, id=negotiation_id, record=record, timestamp=recorded_at)
+
+    def record(self, event: ValidatedEvent, record: dict[str, Any], recorded_at: datetime,
+               target: dict[str, Any] | None = None) -> None:
+        """Checks `event` against the record and, if it holds, appends it to the stream.
+        For corrections and retractions `target` is the targeted event as it now reads
+        (stored fields with earlier corrections applied), or None if it is not in this stream."""
+        if event.type == "record.corrected":
+            self._check_correction(event, target)
+        elif event.type == "record.retracted":
+            self._check_retraction(event, target)
+        check_event(self.knowledge, event.type, event.fields, event.valid_time.start)
+        self.trigger_event(self.Recorded, record=record, timestamp=recorded_at)
+
+    # -- corrections and retractions ----------------------------------------------------------
+
+    def _live_target(self, event: ValidatedEvent, target: dict[str, Any] | None) -> dict[str, Any]:
+        target_id = event.fields["target_event_id"]
+        if target is None or target_id not in self.knowledge.facts and target_id not in self.knowledge.retracted:
+            raise RuleViolation(f"target_event_id: no event {target_id} in this negotiation",
+                                rule="target-in-negotiation")
+        if target_id in self.knowledge.retracted:
+            raise RuleViolation(f"target_event_id: event {target_id} was retracted",
+                                rule="target-live")
+        if target["type"].startswith("record."):
+            raise RuleViolation(
+                f"target_event_id: event {target_id} is a {target['type']}; corrections and "
+                "retractions target facts, not other corrections (record a new correction instead)",
+                rule="target-is-fact")
+        return target
+
+    def _check_retraction(self, event: ValidatedEvent, target: dict[str, Any] | None) -> None:
+        target = self._live_target(event, target)
+        if target["type"] == "negotiation.opened":
+            raise RuleViolation("target_event_id: the opening of a negotiation cannot be retracted",
+                                rule="opening-stays")
+
+    def _check_correction(self, event: ValidatedEvent, target: dict[str, Any] | None) -> None:
+        target = self._live_target(event, target)
+        changes: dict[str, Any] = event.fields["changes"]
+        for key in sorted(KEY_FIELDS & changes.keys()):
+            if changes[key] != target.get(key):
+                raise RuleViolation(
+                    f"changes.{key}: a correction cannot move a fact to another entity; "
+                    "retract the event and record a new one", rule="keys-fixed")
+        if "participants" in changes or "participant" in changes:
+            self._check_member_ids_kept(target, changes)
+        try:
+            corrected = validate_event(merge_changes(target, changes))
+        except ValidationFailed as e:
+            raise ValidationFailed([FieldError(f"changes.{err.field}".rstrip("."), err.message)
+                                    for err in e.errors]) from None
+        check_event(self.knowledge, corrected.type, corrected.fields, corrected.valid_time.start,
+                    exclude=event.fields["target_event_id"])
+
+    @staticmethod
+    def _check_member_ids_kept(target: dict[str, Any], changes: dict[str, Any]) -> None:
+        def ids(fields: dict[str, Any]) -> list[str]:
+            members = fields.get("participants") or [fields.get("participant") or {}]
+            return sorted(str(m.get("id")) for m in members if isinstance(m, dict))
+
+        if ids(merge_changes(target, changes)) != ids(target):
+            raise RuleViolation("changes: a correction may rename participants or change their "
+                                "role, not add or remove their ids", rule="keys-fixed")

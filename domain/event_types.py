@@ -1,0 +1,493 @@
+"""The event types of CONTRACT §4 as pydantic models: each model is the object a client submits,
+envelope fields (§3) and the type's data fields side by side at the top level.
+
+Validation here is about shape only. Whether a referenced participant, round or event exists is
+the application's business (409/404), because it needs the stream.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, Union, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from domain.errors import FieldError, ValidationFailed
+from domain.event_fields import (
+    SERVER_FIELDS, Count, Duration, EventRef, Flag, Format, Key, Label, Name, Participant,
+    ParticipantRef, Person, RequiredText, Response, Source, Speaker, Stance, Text, TimeText, Venue,
+    field_errors, has_nul, many, ref_paths, refuse,
+)
+from domain.valid_time import ValidTime, parse_valid_time
+
+def _add_example(schema: dict[str, Any], cls: type[BaseModel]) -> None:
+    example = EXAMPLES.get(get_args(cls.model_fields["type"].annotation)[0])
+    if example:
+        schema["examples"] = [example]
+
+
+class Event(BaseModel):
+    """Envelope fields common to every event type (CONTRACT §3)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_add_example)
+
+    type: str
+    occurred_at: TimeText
+    sources: many(Source) | None = None
+    attributed_to: ParticipantRef | None = None
+    note: Text | None = None
+
+
+class NegotiationOpened(Event):
+    """A negotiation begins; needs at least one participant with role `party`."""
+
+    type: Literal["negotiation.opened"]
+    title: Name
+    participants: many(Participant, min_length=1)
+    subject: Text | None = None
+    format: Format | None = None
+
+    @field_validator("participants")
+    @classmethod
+    def _parties(cls, participants: list[Participant]) -> list[Participant]:
+        seen: dict[str, int] = {}
+        for i, p in enumerate(participants):
+            if p.id in seen:
+                message = f"duplicate participant id {p.id!r} (also at participants.{seen[p.id]})"
+                raise refuse("duplicate", message, f"{i}.id")
+            seen[p.id] = i
+        if not any(p.role == "party" for p in participants):
+            raise refuse("no_party", "at least one participant must have role 'party'")
+        return participants
+
+
+class ParticipantJoined(Event):
+    type: Literal["participant.joined"]
+    participant: Participant
+
+
+class ParticipantLeft(Event):
+    type: Literal["participant.left"]
+    participant_id: ParticipantRef
+
+
+class NegotiationSuspended(Event):
+    type: Literal["negotiation.suspended"]
+    reason: Text | None = None
+
+
+class NegotiationResumed(Event):
+    type: Literal["negotiation.resumed"]
+    reason: Text | None = None
+
+
+class NegotiationConcluded(Event):
+    type: Literal["negotiation.concluded"]
+    outcome: Text | None = None
+
+
+class NegotiationCollapsed(Event):
+    type: Literal["negotiation.collapsed"]
+    outcome: Text | None = None
+
+
+class RoundProposed(Event):
+    type: Literal["round.proposed"]
+    round_id: Key
+    label: Label | None = None
+    proposed_by: ParticipantRef | None = None
+
+
+class RoundScheduled(Event):
+    type: Literal["round.scheduled"]
+    round_id: Key
+    label: Label | None = None
+    number: Count | None = None
+    venue: Venue | None = None
+    scheduled_for: TimeText | None = None
+    provisional: Flag | None = None
+
+
+class RoundPostponed(Event):
+    type: Literal["round.postponed"]
+    round_id: Key
+    reason: Text | None = None
+    requested_by: ParticipantRef | None = None
+
+
+class RoundCancelled(Event):
+    type: Literal["round.cancelled"]
+    round_id: Key
+    reason: Text | None = None
+    cancelled_by: ParticipantRef | None = None
+
+
+class DelegationNamed(Event):
+    type: Literal["delegation.named"]
+    round_id: Key
+    participant_id: ParticipantRef
+    head: Person
+    members: many(Person) | None = None
+
+
+class RoundStarted(Event):
+    """Creates the round if it is not yet known."""
+
+    type: Literal["round.started"]
+    round_id: Key
+    venue: Venue | None = None
+
+
+class RoundConcluded(Event):
+    type: Literal["round.concluded"]
+    round_id: Key
+    duration: Duration | None = None
+    summary: Text | None = None
+
+
+class DisputeRaised(Event):
+    type: Literal["dispute.raised"]
+    dispute_id: Key
+    title: Name
+    description: Text | None = None
+    raised_by: ParticipantRef | None = None
+
+
+class DisputeDiscussed(Event):
+    type: Literal["dispute.discussed"]
+    dispute_id: Key
+    round_id: Key
+    summary: Text | None = None
+
+
+class DisputeExcluded(Event):
+    """The dispute is kept off the agenda."""
+
+    type: Literal["dispute.excluded"]
+    dispute_id: Key
+    excluded_by: ParticipantRef | None = None
+    reason: Text | None = None
+
+
+class PositionStated(Event):
+    type: Literal["position.stated"]
+    dispute_id: Key
+    participant_id: ParticipantRef
+    stance: Stance
+    text: RequiredText
+
+
+class DisputeResolved(Event):
+    type: Literal["dispute.resolved"]
+    dispute_id: Key
+    summary: Text | None = None
+
+
+class DisputeDeadlocked(Event):
+    type: Literal["dispute.deadlocked"]
+    dispute_id: Key
+    summary: Text | None = None
+
+
+class DisputeDeferred(Event):
+    type: Literal["dispute.deferred"]
+    dispute_id: Key
+    summary: Text | None = None
+
+
+class DisputeDropped(Event):
+    type: Literal["dispute.dropped"]
+    dispute_id: Key
+    summary: Text | None = None
+
+
+class DisputeReopened(Event):
+    type: Literal["dispute.reopened"]
+    dispute_id: Key
+    summary: Text | None = None
+
+
+class ProposalTabled(Event):
+    type: Literal["proposal.tabled"]
+    proposal_id: Key
+    proposed_by: ParticipantRef
+    text: RequiredText
+    dispute_id: Key | None = None
+    via: ParticipantRef | None = None  # the mediator who carried it
+
+
+class ProposalResponded(Event):
+    type: Literal["proposal.responded"]
+    proposal_id: Key
+    participant_id: ParticipantRef
+    response: Response
+    text: Text | None = None
+
+
+class ProposalWithdrawn(Event):
+    type: Literal["proposal.withdrawn"]
+    proposal_id: Key
+
+
+class CommitmentAgreed(Event):
+    type: Literal["commitment.agreed"]
+    commitment_id: Key
+    parties: many(ParticipantRef, min_length=1)
+    text: RequiredText
+    round_id: Key | None = None
+    dispute_id: Key | None = None
+    due: TimeText | None = None
+
+    @field_validator("parties")
+    @classmethod
+    def _unique(cls, parties: list[str]) -> list[str]:
+        for i, party in enumerate(parties):
+            if party in parties[:i]:
+                raise refuse("duplicate", f"participant {party!r} is listed more than once", str(i))
+        return parties
+
+
+class CommitmentProgressReported(Event):
+    type: Literal["commitment.progress_reported"]
+    commitment_id: Key
+    text: RequiredText
+
+
+class CommitmentFulfilled(Event):
+    type: Literal["commitment.fulfilled"]
+    commitment_id: Key
+    text: Text | None = None
+
+
+class CommitmentBreachAlleged(Event):
+    type: Literal["commitment.breach_alleged"]
+    commitment_id: Key
+    alleged_by: ParticipantRef
+    text: RequiredText
+
+
+class CommitmentBreached(Event):
+    """The breach is established, not merely alleged."""
+
+    type: Literal["commitment.breached"]
+    commitment_id: Key
+    text: Text | None = None
+
+
+class CommitmentWithdrawn(Event):
+    type: Literal["commitment.withdrawn"]
+    commitment_id: Key
+    by: ParticipantRef | None = None
+    reason: Text | None = None
+
+
+class StatementIssued(Event):
+    type: Literal["statement.issued"]
+    speaker: Speaker
+    text: RequiredText
+    channel: Label | None = None
+
+
+class RecordCorrected(Event):
+    """Replaces fields of an earlier event; `changes` is checked again by the application,
+    merged into its target, so only what can never be corrected is refused here."""
+
+    type: Literal["record.corrected"]
+    target_event_id: EventRef
+    changes: Annotated[dict[str, Any], Field(min_length=1, max_length=1000)]
+    reason: RequiredText
+
+    @field_validator("changes")
+    @classmethod
+    def _correctable(cls, changes: dict[str, Any]) -> dict[str, Any]:
+        for key in changes:
+            if key == "type":
+                message = "an event's type cannot be corrected; retract it and record a new event"
+                raise refuse("not_correctable", message, key)
+            if key in SERVER_FIELDS:
+                raise refuse("not_correctable", "set by the server; it cannot be corrected", key)
+        if has_nul(changes):
+            raise refuse("nul_character", "must not contain NUL characters")
+        return changes
+
+
+class RecordRetracted(Event):
+    """The target is treated as never having happened."""
+
+    type: Literal["record.retracted"]
+    target_event_id: EventRef
+    reason: RequiredText
+
+
+_MODELS: tuple[type[Event], ...] = (
+    NegotiationOpened, ParticipantJoined, ParticipantLeft, NegotiationSuspended,
+    NegotiationResumed, NegotiationConcluded, NegotiationCollapsed, RoundProposed,
+    RoundScheduled, RoundPostponed, RoundCancelled, DelegationNamed, RoundStarted,
+    RoundConcluded, DisputeRaised, DisputeDiscussed, DisputeExcluded, PositionStated,
+    DisputeResolved, DisputeDeadlocked, DisputeDeferred, DisputeDropped, DisputeReopened,
+    ProposalTabled, ProposalResponded, ProposalWithdrawn, CommitmentAgreed,
+    CommitmentProgressReported, CommitmentFulfilled, CommitmentBreachAlleged,
+    CommitmentBreached, CommitmentWithdrawn, StatementIssued, RecordCorrected, RecordRetracted,
+)
+EVENT_TYPES: Mapping[str, type[BaseModel]] = types.MappingProxyType(
+    {get_args(m.model_fields["type"].annotation)[0]: m for m in _MODELS}
+)
+AnyEvent = Annotated[Union[_MODELS], Field(discriminator="type")]  # type: ignore[valid-type]
+_TYPE_LIST = ", ".join(EVENT_TYPES)
+
+
+@dataclass(frozen=True)
+class ValidatedEvent:
+    type: str
+    fields: dict[str, Any]  # as sent, after validation: includes type and occurred_at, no defaults
+    valid_time: ValidTime
+
+
+def validate_event(obj: object) -> ValidatedEvent:
+    """Checks one client-submitted event; raises ValidationFailed listing every problem."""
+    if not isinstance(obj, dict):
+        raise ValidationFailed([FieldError("", "an event must be a JSON object")])
+    kind = obj.get("type")
+    if kind is None:
+        message = f"field required; must be one of: {_TYPE_LIST}"
+        raise ValidationFailed([FieldError("type", message)])
+    if not isinstance(kind, str) or kind not in EVENT_TYPES:
+        shown = f" {kind!r}" if isinstance(kind, str) and len(kind) <= 64 else ""
+        message = f"unknown event type{shown}; must be one of: {_TYPE_LIST}"
+        raise ValidationFailed([FieldError("type", message)])
+    model = EVENT_TYPES[kind]
+    try:
+        event = model.model_validate(obj)
+    except ValidationError as exc:
+        raise ValidationFailed(field_errors(exc, list(model.model_fields))) from None
+    fields = event.model_dump(mode="json", exclude_unset=True)
+    return ValidatedEvent(kind, fields, parse_valid_time(fields["occurred_at"]))
+
+
+def validate_opening(obj: object) -> ValidatedEvent:
+    """The body of POST /negotiations: a `negotiation.opened` whose `type` may be omitted."""
+    if isinstance(obj, dict):
+        if "type" not in obj:
+            obj = {"type": "negotiation.opened", **obj}
+        elif obj["type"] != "negotiation.opened":
+            message = "must be negotiation.opened, or omitted, to open a negotiation"
+            raise ValidationFailed([FieldError("type", message)])
+    return validate_event(obj)
+
+
+_REF_PATHS = {kind: ref_paths(model) for kind, model in EVENT_TYPES.items()}
+_ALL_REF_PATHS = list(dict.fromkeys(p for paths in _REF_PATHS.values() for p in paths))
+
+
+def participant_refs(fields: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """[(dotted path, participant id)] for every participant reference in a validated event's
+    fields (`parties.1`, `speaker.participant_id`), in field order. Without a known type every
+    reference field of any type is looked for: a missed reference would skip the 409 check."""
+    found: list[tuple[str, str]] = []
+
+    def walk(value: Any, path: tuple[str, ...], at: tuple[str, ...]) -> None:
+        if not path:
+            if isinstance(value, str):
+                found.append((".".join(at), value))
+        elif path[0] == "*":
+            for i, item in enumerate(value if isinstance(value, list) else []):
+                walk(item, path[1:], (*at, str(i)))
+        elif isinstance(value, Mapping) and path[0] in value:
+            walk(value[path[0]], path[1:], (*at, path[0]))
+
+    kind = fields.get("type")
+    for path in _REF_PATHS.get(kind, _ALL_REF_PATHS) if isinstance(kind, str) else _ALL_REF_PATHS:
+        walk(fields, path, ())
+    return found
+
+
+# -- examples (OpenAPI docs) ---------------------------------------------------------------------
+# Drawn from the 2025 Russia–US consultations in Istanbul on the work of diplomatic missions;
+# where the public record is thin the text says "Illustrative".
+
+_MFA = {"publisher": "Russian Ministry of Foreign Affairs", "reliability": "official"}
+_RESIDENCE_US = {"name": "US Consul General's residence", "city": "Istanbul", "country": "Türkiye"}
+_RESIDENCE_RU = {"name": "Russian Consul General's residence", "city": "Istanbul",
+                 "country": "Türkiye"}
+_EVENT_ID = "0b6f1c2e-5d4a-4c1e-9a7b-3f2d8e6c1a90"
+_PROPERTY, _FINANCING, _FLIGHTS = "diplomatic-property", "embassy-financing", "direct-flights"
+
+
+def _ex(kind: str, occurred_at: str, **data: Any) -> dict[str, Any]:
+    return {"type": kind, "occurred_at": occurred_at, **data}
+
+
+EXAMPLES: Mapping[str, dict[str, Any]] = types.MappingProxyType({e["type"]: e for e in (
+    _ex("negotiation.opened", "2025-02-27",
+        title="Russia–US consultations on the work of diplomatic missions",
+        participants=[{"id": "ru", "name": "Russian Federation", "role": "party"},
+                      {"id": "us", "name": "United States", "role": "party"}],
+        subject="Embassy staffing, diplomatic property, banking for missions, visas",
+        format="bilateral",
+        sources=[{"title": "On Russian-US consultations in Istanbul", "published_at": "2025-02-27",
+                  **_MFA}]),
+    _ex("participant.joined", "2025-02-27",
+        participant={"id": "tr", "name": "Republic of Türkiye", "role": "host"}),
+    _ex("participant.left", "2025-04-10", participant_id="tr", note="Illustrative"),
+    _ex("negotiation.suspended", "2025-06", attributed_to="ru",
+        reason="According to Moscow, the US side called off the next round planned in Moscow"),
+    _ex("negotiation.resumed", "2025-09", reason="Illustrative: expert-level contacts resume"),
+    _ex("negotiation.concluded", "2025-12", outcome="Illustrative: missions work normally"),
+    _ex("negotiation.collapsed", "2025-12", outcome="Illustrative: no agreement"),
+    _ex("round.proposed", "2025-04-10", round_id="r3", label="Third round, Moscow",
+        proposed_by="ru"),
+    _ex("round.scheduled", "2025-04", round_id="r2", label="Second round", number=2,
+        venue=_RESIDENCE_RU, scheduled_for="2025-04-10", provisional=False),
+    _ex("round.postponed", "2025-05", round_id="r3", reason="Illustrative", requested_by="us"),
+    _ex("round.cancelled", "2025-06", round_id="r3", cancelled_by="us", attributed_to="ru",
+        reason="The US side cancelled the meeting, according to the Russian foreign ministry"),
+    _ex("delegation.named", "2025-02-27", round_id="r1", participant_id="ru",
+        head={"name": "Alexander Darchiev",
+              "title": "Director, North America Department, Russian Foreign Ministry"}),
+    _ex("round.started", "2025-02-27", round_id="r1", venue=_RESIDENCE_US),
+    _ex("round.concluded", "2025-02-27", round_id="r1",
+        duration={"min_hours": 6, "max_hours": 6.5},
+        summary="First consultations on the functioning of embassies, lasting over six hours"),
+    _ex("dispute.raised", "2025-02-27", dispute_id=_PROPERTY, raised_by="ru",
+        title="Return of six seized Russian diplomatic properties",
+        description="Properties taken over by the US authorities in 2016-2017"),
+    _ex("dispute.discussed", "2025-04-10", dispute_id=_FINANCING, round_id="r2",
+        summary="Uninterrupted banking services for the diplomatic missions"),
+    _ex("dispute.excluded", "2025-02-27", dispute_id="ukraine-settlement",
+        reason="Political and security questions were kept out of these consultations"),
+    _ex("position.stated", "2025-04-10", dispute_id=_PROPERTY, participant_id="ru",
+        stance="demand", text="The six diplomatic properties must be returned"),
+    _ex("dispute.resolved", "2025-04-10", dispute_id=_FINANCING,
+        summary="Notes exchanged on banking services for the missions"),
+    _ex("dispute.deadlocked", "2025-04-10", dispute_id=_PROPERTY, summary="Illustrative"),
+    _ex("dispute.deferred", "2025-04-10", dispute_id=_PROPERTY, summary="Left for a later round"),
+    _ex("dispute.dropped", "2025-12", dispute_id=_PROPERTY, summary="Illustrative"),
+    _ex("dispute.reopened", "2026", dispute_id=_PROPERTY, summary="Illustrative"),
+    _ex("proposal.tabled", "2025-04-10", proposal_id=_FLIGHTS, proposed_by="ru",
+        text="Resume direct air service between Russia and the United States"),
+    _ex("proposal.responded", "2025-04-10", proposal_id=_FLIGHTS, participant_id="us",
+        response="under_review", attributed_to="ru"),
+    _ex("proposal.withdrawn", "2025-12", proposal_id=_FLIGHTS, note="Illustrative"),
+    _ex("commitment.agreed", "2025-04-10", commitment_id="financing", parties=["ru", "us"],
+        text="Ensure uninterrupted banking services for each other's diplomatic missions",
+        round_id="r2", dispute_id=_FINANCING, sources=[{"published_at": "2025-04-10", **_MFA}]),
+    _ex("commitment.progress_reported", "2025-05", commitment_id="financing",
+        text="Illustrative: first payments cleared"),
+    _ex("commitment.fulfilled", "2025-06", commitment_id="financing", text="Illustrative"),
+    _ex("commitment.breach_alleged", "2025-07", commitment_id="financing", alleged_by="ru",
+        text="Illustrative: accounts frozen again"),
+    _ex("commitment.breached", "2025-08", commitment_id="financing", text="Illustrative"),
+    _ex("commitment.withdrawn", "2025-09", commitment_id="financing", by="us",
+        reason="Illustrative"),
+    _ex("statement.issued", "2025-04-10", channel="press briefing",
+        text="Illustrative: the talks were constructive and work continues",
+        speaker={"name": "Tammy Bruce", "title": "Spokesperson, US Department of State",
+                 "participant_id": "us"}),
+    _ex("record.corrected", "2025-04-11", target_event_id=_EVENT_ID,
+        changes={"occurred_at": "2025-04-10"},
+        reason="The round took place on 10 April, not 11 April"),
+    _ex("record.retracted", "2025-04-11", target_event_id=_EVENT_ID,
+        reason="Recorded twice by mistake"),
+)})

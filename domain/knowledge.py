@@ -1,0 +1,155 @@
+"""What the log knows about one negotiation, as far as the write rules need it.
+
+Only live events count (retracted ones are forgotten, corrections are applied), and each fact
+keeps its valid time, so rules can be order-independent: a fact recorded late (backfilled) is
+judged by when it happened, not by when it was recorded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from domain.valid_time import parse_valid_time
+
+# The entity an event type is about, and the field holding its key.
+ENTITY_KEYS: dict[str, tuple[str, str]] = {
+    **{t: ("round", "round_id") for t in (
+        "round.proposed", "round.scheduled", "round.postponed", "round.cancelled",
+        "round.started", "round.concluded",
+    )},
+    **{t: ("dispute", "dispute_id") for t in (
+        "dispute.raised", "dispute.discussed", "dispute.excluded", "dispute.resolved",
+        "dispute.deadlocked", "dispute.deferred", "dispute.dropped", "dispute.reopened",
+    )},
+    **{t: ("proposal", "proposal_id") for t in (
+        "proposal.tabled", "proposal.responded", "proposal.withdrawn",
+    )},
+    **{t: ("commitment", "commitment_id") for t in (
+        "commitment.agreed", "commitment.progress_reported", "commitment.fulfilled",
+        "commitment.breach_alleged", "commitment.breached", "commitment.withdrawn",
+    )},
+}
+
+# Fields a correction may never change: moving a fact to another entity is a retraction
+# followed by a new event, so each entity's history stays readable.
+KEY_FIELDS = frozenset({"round_id", "dispute_id", "proposal_id", "commitment_id", "participant_id",
+                        "target_event_id"})
+
+
+@dataclass
+class Fact:
+    """One live event, reduced to what the rules look at."""
+
+    event_id: str
+    type: str
+    version: int
+    start: datetime
+    entity: tuple[str, str] | None = None
+    members: list[dict[str, Any]] = field(default_factory=list)  # participants it introduces
+    leaves: str | None = None  # participant id of participant.left
+
+
+def entity_of(event_type: str, fields: dict[str, Any]) -> tuple[str, str] | None:
+    if event_type in ENTITY_KEYS:
+        kind, key_field = ENTITY_KEYS[event_type]
+        return kind, fields[key_field]
+    if event_type in ("participant.joined", "participant.left"):
+        pid = fields["participant"]["id"] if event_type == "participant.joined" else fields["participant_id"]
+        return "participant", pid
+    return None
+
+
+def fact_from_record(record: dict[str, Any], version: int) -> Fact:
+    event_type = record["type"]
+    members: list[dict[str, Any]] = []
+    if event_type == "negotiation.opened":
+        members = list(record.get("participants", []))
+    elif event_type == "participant.joined":
+        members = [record["participant"]]
+    return Fact(
+        event_id=record["event_id"],
+        type=event_type,
+        version=version,
+        start=parse_valid_time(record["occurred_at"]).start,
+        entity=entity_of(event_type, record),
+        members=members,
+        leaves=record.get("participant_id") if event_type == "participant.left" else None,
+    )
+
+
+class Knowledge:
+    def __init__(self) -> None:
+        self.facts: dict[str, Fact] = {}
+        self.by_entity: dict[tuple[str, str], list[str]] = {}
+        self.retracted: set[str] = set()
+        # Corrections per target, in recording order: merged over the stored target to get
+        # the event as it now reads.
+        self.corrections: dict[str, list[dict[str, Any]]] = {}
+        self.participants: dict[str, dict[str, Any]] = {}
+
+    # -- learning -----------------------------------------------------------------------
+
+    def learn(self, record: dict[str, Any], version: int) -> None:
+        event_type = record["type"]
+        if event_type == "record.corrected":
+            self._learn_correction(record["target_event_id"], record["changes"])
+        elif event_type == "record.retracted":
+            self._forget(record["target_event_id"])
+        fact = fact_from_record(record, version)
+        self.facts[fact.event_id] = fact
+        if fact.entity:
+            self.by_entity.setdefault(fact.entity, []).append(fact.event_id)
+        if fact.members:
+            self._refresh_participants()
+
+    def _learn_correction(self, target_id: str, changes: dict[str, Any]) -> None:
+        self.corrections.setdefault(target_id, []).append(changes)
+        fact = self.facts.get(target_id)
+        if fact is None:
+            return
+        if "occurred_at" in changes:
+            fact.start = parse_valid_time(changes["occurred_at"]).start
+        if "participants" in changes:
+            fact.members = list(changes["participants"])
+        if "participant" in changes:
+            fact.members = [changes["participant"]]
+        if fact.members:
+            self._refresh_participants()
+
+    def _forget(self, target_id: str) -> None:
+        fact = self.facts.pop(target_id, None)
+        self.retracted.add(target_id)
+        if fact is None:
+            return
+        if fact.entity:
+            self.by_entity[fact.entity].remove(target_id)
+        if fact.members:
+            self._refresh_participants()
+
+    def _refresh_participants(self) -> None:
+        self.participants = {}
+        for fact in sorted(self.facts.values(), key=lambda f: f.version):
+            for member in fact.members:
+                self.participants[member["id"]] = member
+
+    # -- questions the rules ask ---------------------------------------------------------
+
+    def history(self, entity: tuple[str, str], *, exclude: str | None = None) -> list[Fact]:
+        """The entity's live facts in valid-time order (ties by recording order)."""
+        facts = [self.facts[i] for i in self.by_entity.get(entity, ()) if i != exclude]
+        return sorted(facts, key=lambda f: (f.start, f.version))
+
+    def exists(self, entity: tuple[str, str], *, exclude: str | None = None) -> bool:
+        return bool(self.history(entity, exclude=exclude))
+
+    def is_present(self, participant_id: str, at: datetime, *, exclude: str | None = None) -> bool:
+        """Whether the participant is part of the talks at `at`: the latest membership
+        change at or before then was joining (or the opening that named them)."""
+        present = False
+        changes = [f for f in self.facts.values()
+                   if f.event_id != exclude and f.start <= at
+                   and (any(m["id"] == participant_id for m in f.members) or f.leaves == participant_id)]
+        for fact in sorted(changes, key=lambda f: (f.start, f.version)):
+            present = fact.leaves != participant_id
+        return present

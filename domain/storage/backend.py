@@ -1,0 +1,47 @@
+"""One `--db` value picks the backend: a SQLite file path, or a postgresql:// URL."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote, urlsplit
+
+from eventsourcing.utils import get_topic
+
+
+def is_postgres(db: str) -> bool:
+    return db.startswith(("postgresql://", "postgres://"))
+
+
+def eventsourcing_env(db: str, *, pool_size: int = 5, lock_timeout: int = 5,
+                      connect_timeout: int = 5) -> dict[str, str]:
+    """The eventsourcing environment for `db`, with our recorder classes plugged in."""
+    from domain.storage.recorders import PostgresLogRecorder, SQLiteLogRecorder
+
+    common = {
+        # Aggregates are only touched by the writer, under its lock, so the cache can hand
+        # out the cached object itself; a failed write evicts it.
+        "AGGREGATE_CACHE_MAXSIZE": "256",
+        "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",
+    }
+    if not is_postgres(db):
+        return {
+            **common,
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": db,
+            "SQLITE_LOCK_TIMEOUT": str(lock_timeout),
+            "APPLICATION_RECORDER_TOPIC": get_topic(SQLiteLogRecorder),
+        }
+    url = urlsplit(db)
+    return {
+        **common,
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": url.path.lstrip("/") or "postgres",
+        "POSTGRES_HOST": url.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(url.port or 5432),
+        "POSTGRES_USER": unquote(url.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(url.password or ""),
+        "POSTGRES_POOL_SIZE": str(pool_size),
+        "POSTGRES_LOCK_TIMEOUT": str(lock_timeout),
+        "POSTGRES_CONNECT_TIMEOUT": str(connect_timeout),
+        "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
+        "APPLICATION_RECORDER_TOPIC": get_topic(PostgresLogRecorder),
+    }

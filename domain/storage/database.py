@@ -1,0 +1,37 @@
+"""Plain SQL on the application's own datastore, for our tables and for reads that the
+eventsourcing recorder API does not offer (joins with the chain, lookups by event id)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from domain.storage.dialect import Dialect
+
+
+class Database:
+    def __init__(self, recorder: Any) -> None:
+        self.datastore = recorder.datastore
+        self.dialect: Dialect = recorder.dialect
+
+    @contextmanager
+    def transaction(self, *, commit: bool) -> Iterator[Any]:
+        with self.datastore.transaction(commit=commit) as cursor:
+            yield cursor
+
+    def query(self, statement: str, params: Sequence[Any] = ()) -> list[Mapping[str, Any]]:
+        with self.transaction(commit=False) as cursor:
+            cursor.execute(self.dialect.sql(statement), tuple(params))
+            return list(cursor.fetchall())
+
+    def query_one(self, statement: str, params: Sequence[Any] = ()) -> Mapping[str, Any] | None:
+        rows = self.query(statement, params)
+        return rows[0] if rows else None
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> int:
+        """Runs one write in its own transaction; returns the number of rows it touched."""
+        with self.transaction(commit=True) as cursor:
+            cursor.execute(self.dialect.sql(statement), tuple(params))
+            # eventsourcing wraps sqlite3's cursor without passing rowcount through.
+            return int(getattr(cursor, "sqlite_cursor", cursor).rowcount)

@@ -1,0 +1,51 @@
+"""The eventsourcing application recorders, extended at the one point where the events are
+inserted but the transaction is still open."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from psycopg import Cursor as PgCursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL
+
+from domain.storage.dialect import POSTGRES, SQLITE
+from domain.storage.tables import create_statements
+from domain.storage.writes import PendingWrite, write_beside_events
+
+
+class SQLiteLogRecorder(SQLiteApplicationRecorder):
+    dialect = SQLITE
+
+    def construct_create_table_statements(self) -> list[str]:
+        return super().construct_create_table_statements() + create_statements(SQLITE)
+
+    def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent],
+                       **kwargs: Any) -> Sequence[int] | None:
+        positions = super()._insert_events(c, stored_events, **kwargs)
+        write: PendingWrite | None = kwargs.get("nl_write")
+        if write is not None and positions:
+            write_beside_events(c, SQLITE, stored_events, positions, write)
+        return positions
+
+
+class PostgresLogRecorder(PostgresApplicationRecorder):
+    dialect = POSTGRES
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sql_create_statements.extend(SQL(s) for s in create_statements(POSTGRES))  # type: ignore[arg-type]
+
+    def _fetch_ids_after_insert_events(self, curs: PgCursor[DictRow], stored_events: Sequence[StoredEvent],
+                                       **kwargs: Any) -> Sequence[int] | None:
+        # Runs inside the insert's transaction, after the EXCLUSIVE table lock was taken,
+        # so no other process can be extending the chain at the same time.
+        positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        write: PendingWrite | None = kwargs.get("nl_write")
+        if write is not None and positions:
+            write_beside_events(curs, POSTGRES, stored_events, positions, write)
+        return positions
