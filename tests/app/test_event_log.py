@@ -1,0 +1,185 @@
+"""The application on SQLite: events are stored once, with their envelope, atomically,
+durably, idempotently, and chained."""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from api.cli.transfer import export_events, import_events
+from api.services import Services
+from api.settings import Settings
+from domain.application import AppendRequest
+from domain.chain import GENESIS_HASH, link_hash
+from domain.errors import IdempotencyKeyReused, NotFound, ValidationFailed, VersionConflict
+from projections.chain_audit import verify_chain
+from tests.conftest import OPENING
+
+
+def open_negotiation(svc: Services, principal: str = "alice") -> str:
+    return svc.log.append(AppendRequest(principal=principal, events=[OPENING])).negotiation_id
+
+
+def append(svc: Services, negotiation_id: str, *events: dict[str, Any], **options: Any) -> list[dict[str, Any]]:
+    request = AppendRequest(principal=options.pop("principal", "alice"), negotiation_id=negotiation_id,
+                            events=list(events), batch=len(events) > 1, **options)
+    return svc.log.append(request).events
+
+
+ROUND = {"type": "round.scheduled", "occurred_at": "2025-02-20", "round_id": "r1", "scheduled_for": "2025-02-27"}
+STARTED = {"type": "round.started", "occurred_at": "2025-02-27", "round_id": "r1"}
+CONCLUDED = {"type": "round.concluded", "occurred_at": "2025-02-27", "round_id": "r1"}
+
+
+def test_an_appended_event_is_stored_once_with_its_envelope(services: Services) -> None:
+    nid = open_negotiation(services)
+    [event] = append(services, nid, ROUND, principal="bob")
+    assert services.log.event(event["event_id"]) == event
+    assert event["recorded_by"] == "bob" and event["version"] == 2 and event["negotiation_id"] == nid
+    assert event["occurred_from"] == "2025-02-20T00:00:00Z"
+    assert event["occurred_until"] == "2025-02-20T23:59:59.999999Z"
+    assert [e["event_id"] for e in services.log.stream(nid)].count(event["event_id"]) == 1
+
+
+def test_positions_increase_and_each_hash_covers_the_previous_one(services: Services) -> None:
+    nid = open_negotiation(services)
+    append(services, nid, ROUND, STARTED)
+    events = services.log.stream(nid)
+    assert [e["position"] for e in events] == sorted({e["position"] for e in events})
+    prev = GENESIS_HASH
+    for event in events:
+        assert event["prev_hash"] == prev and event["hash"] == link_hash(prev, event)
+        prev = event["hash"]
+
+
+def test_a_batch_with_one_bad_event_stores_nothing(services: Services) -> None:
+    nid = open_negotiation(services)
+    with pytest.raises(ValidationFailed) as caught:
+        append(services, nid, ROUND, {"type": "round.started", "occurred_at": "not a date", "round_id": "r1"})
+    assert caught.value.index == 1
+    assert services.log.version(nid) == 1
+    assert verify_chain(services.log.event_log)["checked"] == 1
+    append(services, nid, ROUND)  # the aggregate was not left half-changed by the refusal
+    assert services.log.version(nid) == 2
+
+
+def test_if_match_must_equal_the_stream_version(services: Services) -> None:
+    nid = open_negotiation(services)
+    append(services, nid, ROUND, expected_version=1)
+    with pytest.raises(VersionConflict):
+        append(services, nid, {**ROUND, "round_id": "r2"}, expected_version=1)
+    assert services.log.version(nid) == 2
+
+
+def test_appending_to_an_unknown_negotiation_is_not_found(services: Services) -> None:
+    with pytest.raises(NotFound):
+        append(services, "6c0e1f0a-8a38-4a8e-9f1e-2b3c4d5e6f70", ROUND)
+    with pytest.raises(NotFound):
+        append(services, "not-a-uuid", ROUND)
+
+
+def test_a_retried_request_is_answered_from_the_first_even_after_a_restart(settings: Settings) -> None:
+    first = Services.open(settings)
+    nid = open_negotiation(first)
+    original = first.log.append(AppendRequest(principal="alice", negotiation_id=nid, events=[ROUND],
+                                              idempotency_key="k-1", request_hash="h"))
+    first.close()
+    again = Services.open(settings)
+    retried = again.log.append(AppendRequest(principal="alice", negotiation_id=nid, events=[ROUND],
+                                             idempotency_key="k-1", request_hash="h"))
+    assert retried.replayed and retried.events == original.events
+    assert again.log.version(nid) == 2
+    with pytest.raises(IdempotencyKeyReused):
+        again.log.append(AppendRequest(principal="alice", negotiation_id=nid, events=[ROUND],
+                                       idempotency_key="k-1", request_hash="other"))
+    # Keys belong to their principal: another principal's same key is a new request.
+    other = again.log.append(AppendRequest(principal="bob", negotiation_id=nid, events=[{**ROUND, "round_id": "r2"}],
+                                           idempotency_key="k-1", request_hash="h"))
+    assert not other.replayed
+    again.close()
+
+
+def test_commits_are_fully_synchronous(services: Services) -> None:
+    with services.log.database.transaction(commit=False) as cursor:
+        cursor.execute("PRAGMA synchronous")
+        assert cursor.fetchone()[0] == 2  # FULL: a 201 means the WAL reached the disk
+
+
+# -- tampering behind the service's back -------------------------------------------------------
+
+@pytest.fixture
+def stored(services: Services, settings: Settings) -> tuple[Services, sqlite3.Connection]:
+    nid = open_negotiation(services)
+    append(services, nid, ROUND, STARTED, CONCLUDED)
+    connection = sqlite3.connect(settings.db, isolation_level=None)
+    yield services, connection
+    connection.close()
+
+
+def test_an_intact_log_verifies(stored: tuple[Services, sqlite3.Connection]) -> None:
+    services, _ = stored
+    assert verify_chain(services.log.event_log) == {
+        "ok": True, "checked": 4, "head": services.log.event_log.head(), "first_bad_position": None}
+
+
+def test_an_edited_payload_is_detected_at_its_position(stored: tuple[Services, sqlite3.Connection]) -> None:
+    services, db = stored
+    state = db.execute("SELECT state FROM stored_events WHERE rowid = 3").fetchone()[0]
+    db.execute("UPDATE stored_events SET state = ? WHERE rowid = 3",
+               (state.replace(b"2025-02-27", b"2025-02-26", 1),))
+    assert verify_chain(services.log.event_log)["first_bad_position"] == 3
+
+
+def test_an_edited_envelope_is_detected(stored: tuple[Services, sqlite3.Connection]) -> None:
+    services, db = stored
+    state = db.execute("SELECT state FROM stored_events WHERE rowid = 2").fetchone()[0]
+    db.execute("UPDATE stored_events SET state = ? WHERE rowid = 2", (state.replace(b"alice", b"mallory"),))
+    assert verify_chain(services.log.event_log)["first_bad_position"] == 2
+
+
+def test_a_deleted_row_is_detected(stored: tuple[Services, sqlite3.Connection]) -> None:
+    services, db = stored
+    db.execute("DELETE FROM stored_events WHERE rowid = 2")
+    assert verify_chain(services.log.event_log)["first_bad_position"] == 2
+    db.execute("DELETE FROM nl_chain WHERE position = 2")  # covering tracks breaks the next link
+    assert verify_chain(services.log.event_log)["first_bad_position"] == 3
+
+
+def test_swapped_rows_are_detected(stored: tuple[Services, sqlite3.Connection]) -> None:
+    services, db = stored
+    a, b = (db.execute("SELECT state FROM stored_events WHERE rowid = ?", (i,)).fetchone()[0] for i in (2, 3))
+    db.execute("UPDATE stored_events SET state = ? WHERE rowid = 2", (b,))
+    db.execute("UPDATE stored_events SET state = ? WHERE rowid = 3", (a,))
+    assert verify_chain(services.log.event_log)["first_bad_position"] == 2
+
+
+def test_an_inserted_row_is_detected(stored: tuple[Services, sqlite3.Connection]) -> None:
+    services, db = stored
+    row = db.execute("SELECT originator_id, topic, state FROM stored_events WHERE rowid = 4").fetchone()
+    db.execute("INSERT INTO stored_events (rowid, originator_id, originator_version, topic, state) "
+               "VALUES (10, ?, 99, ?, ?)", row)
+    assert verify_chain(services.log.event_log)["first_bad_position"] == 10
+
+
+# -- export and import -------------------------------------------------------------------------
+
+def test_export_then_import_reproduces_every_event(services: Services, tmp_path: Path) -> None:
+    nid = open_negotiation(services)
+    [scheduled] = append(services, nid, ROUND)
+    append(services, nid, {"type": "record.corrected", "occurred_at": "2025-02-21", "reason": "date",
+                           "target_event_id": scheduled["event_id"], "changes": {"scheduled_for": "2025-02-28"}})
+    out = io.StringIO()
+    assert export_events(services.log, out) == 3
+    copy = Services.open(Settings(db=str(tmp_path / "copy.db")))
+    assert import_events(copy.log, out.getvalue().splitlines(), principal="importer") == 3
+    server_set = {"recorded_at", "recorded_by", "hash", "prev_hash", "position"}
+    before = [{k: v for k, v in e.items() if k not in server_set} for e in services.log.stream(nid)]
+    after = copy.log.stream(nid)
+    assert [{k: v for k, v in e.items() if k not in server_set} for e in after] == before
+    assert {e["recorded_by"] for e in after} == {"importer"}
+    assert verify_chain(copy.log.event_log)["ok"]
+    copy.close()

@@ -1,0 +1,82 @@
+"""End to end through the `negotiation-log` command."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.conftest import OPENING
+from tests.e2e.conftest import run_cli
+
+ROUND = {"type": "round.scheduled", "occurred_at": "2025-02-20", "round_id": "r1"}
+
+
+def test_a_new_user_creates_a_token_appends_and_reads_back(tmp_path: Path, start_server: Any) -> None:
+    db = str(tmp_path / "log.db")
+    created = run_cli("token", "create", "alice", "--role", "recorder", "--db", db)
+    token = created.stdout.strip().splitlines()[-1]
+    server = start_server("--db", db)
+    auth = {"Authorization": f"Bearer {token}"}
+    opened = httpx.post(f"{server.url}/negotiations", json=OPENING, headers=auth)
+    assert opened.status_code == 201
+    appended = httpx.post(f"{server.url}/negotiations/{opened.json()['id']}/events", json=ROUND, headers=auth)
+    assert appended.status_code == 201 and appended.json()["recorded_by"] == "alice"
+    read = httpx.get(f"{server.url}/events/{appended.json()['event_id']}", headers=auth)
+    assert read.json()["round_id"] == "r1"
+
+
+def test_serve_demo_loads_the_istanbul_talks_and_opens_reads(tmp_path: Path, start_server: Any) -> None:
+    server = start_server("--db", str(tmp_path / "demo.db"), "--demo")
+    listed = httpx.get(f"{server.url}/negotiations").json()["items"]
+    assert [n["title"] for n in listed] == ["Russia–US consultations on embassy operations"]
+    assert listed[0]["counts"]["rounds"] == 2
+    output = server.output()
+    token = output.split("Bearer <token>'):\n", 1)[1].splitlines()[0]
+    assert token.startswith("nl_")
+
+
+def test_the_db_can_be_given_by_environment_variable(tmp_path: Path) -> None:
+    db = str(tmp_path / "env.db")
+    run_cli("token", "create", "eve", "--role", "auditor", env={"NEGOTIATION_LOG_DB": db, "PATH": ""})
+    assert Path(db).exists()
+
+
+def test_verify_exits_0_when_intact_and_1_with_the_first_bad_position(tmp_path: Path) -> None:
+    db = str(tmp_path / "log.db")
+    demo = Path(__file__).parents[2] / "api" / "demo" / "istanbul-2025.jsonl"
+    run_cli("import", str(demo), "--as", "archivist", "--db", db)
+    intact = run_cli("verify", "--db", db)
+    assert json.loads(intact.stdout)["ok"] is True
+    with sqlite3.connect(db) as conn:
+        state = conn.execute("SELECT state FROM stored_events WHERE rowid = 7").fetchone()[0]
+        conn.execute("UPDATE stored_events SET state = ? WHERE rowid = 7", (state.replace(b"2025", b"2024", 1),))
+    broken = run_cli("verify", "--db", db, check=False)
+    assert broken.returncode == 1
+    assert json.loads(broken.stdout)["first_bad_position"] == 7
+
+
+def test_export_and_import_round_trip_through_the_command_line(tmp_path: Path) -> None:
+    demo = Path(__file__).parents[2] / "api" / "demo" / "istanbul-2025.jsonl"
+    first, second = str(tmp_path / "a.db"), str(tmp_path / "b.db")
+    imported = run_cli("import", str(demo), "--as", "archivist", "--db", first)
+    assert "Imported 31 events as archivist" in imported.stdout
+    exported = tmp_path / "export.jsonl"
+    exported.write_text(run_cli("export", "--db", first).stdout)
+    run_cli("import", str(exported), "--as", "restorer", "--db", second)
+    a = [json.loads(line) for line in exported.read_text().splitlines()]
+    b = [json.loads(line) for line in run_cli("export", "--db", second).stdout.splitlines()]
+    same = {"event_id", "negotiation_id", "version", "type", "occurred_at", "occurred_from"}
+    assert [{k: e.get(k) for k in same} for e in a] == [{k: e.get(k) for k in same} for e in b]
+    assert {e["recorded_by"] for e in b} == {"restorer"}
+
+
+def test_a_bad_import_line_is_reported_with_its_number(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({**OPENING, "type": "negotiation.opened"}) + "\n"
+                   + json.dumps({"type": "round.started", "occurred_at": "yesterday", "round_id": "r1"}) + "\n")
+    result = run_cli("import", str(bad), "--as", "x", "--db", str(tmp_path / "c.db"), check=False)
+    assert result.returncode == 1 and "line 2" in result.stderr and "occurred_at" in result.stderr
