@@ -14,6 +14,8 @@ class Database:
     def __init__(self, recorder: Any) -> None:
         self.datastore = recorder.datastore
         self.dialect: Dialect = recorder.dialect
+        self.events_table = self.dialect.events_table
+        assert recorder.events_table_name == self.events_table, recorder.events_table_name
 
     @contextmanager
     def transaction(self, *, commit: bool) -> Iterator[Any]:

@@ -12,6 +12,9 @@ class Dialect:
     integer: str
     # How the events table names its global position column.
     position_column: str
+    # The eventsourcing events table: "stored_events" in SQLite, "<application name>_events"
+    # in PostgreSQL (our application is named NegotiationLog).
+    events_table: str
 
     def sql(self, statement: str) -> str:
         """Our statements are written with `?` placeholders; psycopg wants `%s`."""
@@ -24,5 +27,6 @@ class Dialect:
         return uuid.hex if self.name == "sqlite" else uuid
 
 
-SQLITE = Dialect(name="sqlite", integer="INTEGER", position_column="rowid")
-POSTGRES = Dialect(name="postgres", integer="BIGINT", position_column="notification_id")
+SQLITE = Dialect(name="sqlite", integer="INTEGER", position_column="rowid", events_table="stored_events")
+POSTGRES = Dialect(name="postgres", integer="BIGINT", position_column="notification_id",
+                   events_table="negotiationlog_events")

@@ -14,8 +14,9 @@ PAGE_SIZE = 1000
 
 
 class EventLog:
-    def __init__(self, db: Database, events_table: str = "stored_events") -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
+        events_table = db.events_table
         pos = db.dialect.position_column
         self._select = (
             f"SELECT e.{pos} AS position, e.originator_id, e.originator_version, e.state, "
