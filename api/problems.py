@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from eventsourcing.persistence import PersistenceError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from domain.errors import (
@@ -78,8 +80,17 @@ def _http(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(exc.status_code, detail, headers=getattr(exc, "headers", None))
 
 
+def _storage(request: Request, exc: Exception) -> JSONResponse:
+    # Lock timeouts, a full disk, a read-only or unreachable database: nothing was stored, and
+    # the client may retry. The cause goes to the log, not to the client.
+    logging.getLogger("negotiation_log").warning("storage error on %s: %r", request.url.path, exc)
+    return problem_response(503, "the database is unavailable or busy; nothing was stored, retry later",
+                            rule="storage", headers={"Retry-After": "1"})
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(Problem, _problem)
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(PersistenceError, _storage)

@@ -30,6 +30,13 @@ from domain.storage.writes import IdempotencyEntry, PendingWrite, TransactionHoo
 from domain.valid_time import format_utc
 
 CORRECTION_TYPES = ("record.corrected", "record.retracted")
+# How often an append without If-Match is re-checked when another process wrote to the
+# same stream between our check and our insert.
+ATTEMPTS = 5
+
+
+class _StreamMoved(Exception):
+    """Another writer extended the stream first; check the append again."""
 
 
 @dataclass(frozen=True)
@@ -78,12 +85,18 @@ class NegotiationLog(Application[UUID]):
 
     def append(self, request: AppendRequest) -> AppendResult:
         validated, ids = self._validate(request)
-        with self._write_lock:
-            if request.idempotency_key:
-                earlier = self._earlier_result(request)
-                if earlier is not None:
-                    return earlier
-            return self._append_validated(request, validated, ids)
+        for _ in range(ATTEMPTS):
+            with self._write_lock:
+                if request.idempotency_key:
+                    earlier = self._earlier_result(request)
+                    if earlier is not None:
+                        return earlier
+                try:
+                    return self._append_validated(request, validated, ids)
+                except _StreamMoved:
+                    continue
+        raise RuleViolation(f"negotiation {request.negotiation_id} kept changing while this append was "
+                            "checked; retry", rule="concurrent-append")
 
     def _validate(self, request: AppendRequest) -> tuple[list[ValidatedEvent], list[str]]:
         if not request.events:
@@ -219,11 +232,15 @@ class NegotiationLog(Application[UUID]):
         if request.negotiation_id is None:
             raise RuleViolation(f"negotiation {negotiation_id} or one of the event ids is already stored",
                                 rule="ids-unique")
-        actual = self.version(negotiation_id)
         if request.expected_version is not None:
-            raise VersionConflict(request.expected_version, actual)
-        raise RuleViolation(f"the negotiation changed while this append was checked (now at version {actual}); "
-                            "retry", rule="concurrent-append")
+            raise VersionConflict(request.expected_version, self.version(negotiation_id))
+        if request.preserve_ids and self.event_log.by_event_ids([str(i) for i in self._ids_of(request)]):
+            raise RuleViolation("one of the event ids is already stored", rule="ids-unique")
+        raise _StreamMoved
+
+    @staticmethod
+    def _ids_of(request: AppendRequest) -> list[Any]:
+        return [e.get("event_id") for e in request.events if isinstance(e, dict) and e.get("event_id")]
 
     # -- reading --------------------------------------------------------------------------
 
