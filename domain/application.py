@@ -7,7 +7,9 @@ registered read-model hooks. `recorded_by` is the caller's principal, never the 
 from __future__ import annotations
 
 import json
+import random
 import threading
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -31,8 +33,10 @@ from domain.valid_time import format_utc
 
 CORRECTION_TYPES = ("record.corrected", "record.retracted")
 # How often an append without If-Match is re-checked when another process wrote to the
-# same stream between our check and our insert.
-ATTEMPTS = 5
+# same stream between our check and our insert, and the longest pause between attempts (the
+# pause is random and grows, so racing processes stop colliding).
+ATTEMPTS = 20
+MAX_BACKOFF = 0.2
 
 
 class _StreamMoved(Exception):
@@ -85,7 +89,9 @@ class NegotiationLog(Application[UUID]):
 
     def append(self, request: AppendRequest) -> AppendResult:
         validated, ids = self._validate(request)
-        for _ in range(ATTEMPTS):
+        for attempt in range(ATTEMPTS):
+            if attempt:
+                time.sleep(random.uniform(0, min(MAX_BACKOFF, 0.005 * 2**attempt)))
             with self._write_lock:
                 if request.idempotency_key:
                     earlier = self._earlier_result(request)

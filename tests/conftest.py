@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.services import Services
 from api.settings import Settings
+from tests.processes import Server
 
 POSTGRES_URL = os.environ.get("NEGOTIATION_LOG_TEST_POSTGRES")
 
@@ -69,3 +70,18 @@ def negotiation(client: TestClient, as_recorder: dict[str, str]) -> str:
     response = client.post("/negotiations", json=OPENING, headers=as_recorder)
     assert response.status_code == 201, response.text
     return response.json()["id"]
+
+
+@pytest.fixture
+def start_server() -> Iterator[Any]:
+    """Starts `negotiation-log serve` processes on free ports; stops them after the test."""
+    started: list[Server] = []
+
+    def start(*args: str, env: dict[str, str] | None = None) -> Server:
+        server = Server(*args, env=env)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from tests.conftest import OPENING
-from tests.e2e.conftest import run_cli
+from tests.processes import run_cli
 
 ROUND = {"type": "round.scheduled", "occurred_at": "2025-02-20", "round_id": "r1"}
 

@@ -8,11 +8,9 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
 CLI = shutil.which("negotiation-log") or str(Path(sys.executable).parent / "negotiation-log")
 
@@ -57,17 +55,3 @@ class Server:
     def output(self) -> str:
         self.stop()
         return self.process.stdout.read() if self.process.stdout else ""
-
-
-@pytest.fixture
-def start_server() -> Iterator[type[Server]]:
-    started: list[Server] = []
-
-    def start(*args: str, env: dict[str, str] | None = None) -> Server:
-        server = Server(*args, env=env)
-        started.append(server)
-        return server
-
-    yield start  # type: ignore[misc]
-    for server in started:
-        server.stop()

@@ -1,0 +1,114 @@
+"""Several API processes on one PostgreSQL database, as the compose file runs them: concurrent
+writers lose nothing, duplicate nothing, and keep the chain intact."""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import OPENING
+from tests.processes import run_cli
+
+pytestmark = pytest.mark.postgres
+
+WRITERS = 8
+EVENTS_PER_WRITER = 25
+
+
+def statement(n: int) -> dict[str, Any]:
+    return {"type": "statement.issued", "occurred_at": f"2025-03-{1 + n % 28:02d}",
+            "speaker": {"name": "Spokesperson", "participant_id": "ru"}, "text": f"statement {n}"}
+
+
+@pytest.fixture
+def two_servers(pg_url: str, start_server: Any) -> tuple[list[str], dict[str, str]]:
+    token = run_cli("token", "create", "writer", "--role", "admin", "--db", pg_url).stdout.splitlines()[-1]
+    servers = [start_server("--db", pg_url) for _ in range(2)]
+    return [s.url for s in servers], {"Authorization": f"Bearer {token}"}
+
+
+def test_concurrent_writers_on_two_processes_lose_and_duplicate_nothing(two_servers: Any, pg_url: str) -> None:
+    urls, auth = two_servers
+    shared = httpx.post(f"{urls[0]}/negotiations", json=OPENING, headers=auth).json()["id"]
+    acknowledged: list[str] = []
+    failures: list[str] = []
+    lock = threading.Lock()
+
+    def writer(index: int) -> None:
+        with httpx.Client(headers=auth, timeout=30) as client:
+            own = client.post(f"{urls[index % 2]}/negotiations", json=OPENING).json()["id"]
+            for n in range(EVENTS_PER_WRITER):
+                target = shared if index % 2 == 0 else own
+                response = client.post(f"{random.choice(urls)}/negotiations/{target}/events",
+                                       json=statement(index * 1000 + n))
+                with lock:
+                    if response.status_code == 201:
+                        acknowledged.append(response.json()["event_id"])
+                    else:
+                        failures.append(response.text)
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(WRITERS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures
+    stored = [json.loads(line) for line in run_cli("export", "--db", pg_url).stdout.splitlines()]
+    stored_ids = [e["event_id"] for e in stored]
+    assert len(stored_ids) == len(set(stored_ids))
+    assert set(acknowledged) <= set(stored_ids)
+    assert len(acknowledged) == WRITERS * EVENTS_PER_WRITER
+    positions = [e["position"] for e in stored]
+    assert positions == sorted(positions)
+    per_stream: dict[str, list[int]] = {}
+    for e in stored:
+        per_stream.setdefault(e["negotiation_id"], []).append(e["version"])
+    assert all(v == list(range(1, len(v) + 1)) for v in per_stream.values())
+    assert json.loads(run_cli("verify", "--db", pg_url).stdout)["ok"] is True
+
+
+def test_if_match_lets_exactly_one_of_racing_writers_win_across_processes(two_servers: Any) -> None:
+    urls, auth = two_servers
+    nid = httpx.post(f"{urls[0]}/negotiations", json=OPENING, headers=auth).json()["id"]
+    statuses: list[int] = []
+    barrier = threading.Barrier(WRITERS)
+
+    def racer(index: int) -> None:
+        barrier.wait()
+        response = httpx.post(f"{urls[index % 2]}/negotiations/{nid}/events", json=statement(index),
+                              headers={**auth, "If-Match": '"1"'}, timeout=30)
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=racer, args=(i,)) for i in range(WRITERS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [201] + [409] * (WRITERS - 1)
+
+
+def test_one_idempotency_key_stores_one_event_across_processes(two_servers: Any) -> None:
+    urls, auth = two_servers
+    nid = httpx.post(f"{urls[0]}/negotiations", json=OPENING, headers=auth).json()["id"]
+    bodies: list[Any] = []
+    barrier = threading.Barrier(WRITERS)
+
+    def retrier(index: int) -> None:
+        barrier.wait()
+        response = httpx.post(f"{urls[index % 2]}/negotiations/{nid}/events", json=statement(1),
+                              headers={**auth, "Idempotency-Key": "same-key"}, timeout=30)
+        bodies.append((response.status_code, response.json()))
+
+    threads = [threading.Thread(target=retrier, args=(i,)) for i in range(WRITERS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert {status for status, _ in bodies} == {201}
+    assert len({body["event_id"] for _, body in bodies}) == 1
+    assert httpx.get(f"{urls[1]}/negotiations/{nid}", headers=auth).json()["version"] == 2
