@@ -9,7 +9,8 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import TypeAdapter
 
-from domain.event_types import EXAMPLES, AnyEvent
+from domain.event_examples import EXAMPLES
+from domain.event_types import AnyEvent
 
 REF = "#/components/schemas/{model}"
 
