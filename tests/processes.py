@@ -52,6 +52,11 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
 
+    def kill(self) -> None:
+        """SIGKILL: no shutdown handlers, no flushing; what was committed must survive."""
+        self.process.kill()
+        self.process.wait(timeout=10)
+
     def output(self) -> str:
         self.stop()
         return self.process.stdout.read() if self.process.stdout else ""
