@@ -37,5 +37,5 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     openapi_docs.install(app)
     for module in (health, writes, negotiations, events, audit, tokens):
         app.include_router(module.router)
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, timeout=settings.body_timeout)
     return app

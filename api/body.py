@@ -3,6 +3,7 @@ with errors that say where the JSON broke."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from typing import Any
@@ -13,10 +14,12 @@ from api.problems import Problem, problem_response
 
 
 class BodyLimit:
-    """Refuses bodies over `limit` bytes with 413, whether or not Content-Length is sent."""
+    """Refuses bodies over `limit` bytes with 413, whether or not Content-Length is sent, and
+    bodies that stall for `timeout` seconds between chunks with 408 (a slow client must not
+    hold a worker forever)."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app, self.limit = app, limit
+    def __init__(self, app: ASGIApp, limit: int, timeout: float = 30.0) -> None:
+        self.app, self.limit, self.timeout = app, limit, timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -26,13 +29,20 @@ class BodyLimit:
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
             await self._refuse(scope, receive, send)
             return
-        received = 0
+        received, complete = 0, False
 
         async def counted() -> Message:
-            nonlocal received
-            message = await receive()
+            nonlocal received, complete
+            if complete:  # after the body, receive() waits for a disconnect: no deadline
+                return await receive()
+            try:
+                message = await asyncio.wait_for(receive(), self.timeout)
+            except asyncio.TimeoutError:
+                raise Problem(408, f"the request body stalled for more than {self.timeout:g} s",
+                              rule="body-timeout") from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
+                complete = not message.get("more_body", False)
                 if received > self.limit:
                     raise Problem(413, self._detail(), rule="body-limit")
             return message

@@ -256,7 +256,10 @@ class NegotiationLog(Application[UUID]):
         return int(row["v"]) if row and row["v"] is not None else 0
 
     def stream(self, negotiation_id: str) -> list[dict[str, Any]]:
-        events = self.event_log.stream(negotiation_id)
+        try:
+            events = self.event_log.stream(negotiation_id)
+        except ValueError:  # not a UUID, so certainly not one of ours
+            events = []
         if not events:
             raise NotFound(f"no negotiation {negotiation_id}", rule="negotiation-exists")
         return events
