@@ -10,9 +10,7 @@ import json
 import random
 import threading
 import time
-import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from uuid import UUID
@@ -20,18 +18,15 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 
-from domain.aggregate import Negotiation, merge_changes
-from domain.errors import (
-    DomainError, FieldError, IdempotencyKeyReused, NotFound, RuleViolation, ValidationFailed,
-    VersionConflict,
-)
-from domain.event_types import SERVER_FIELDS, ValidatedEvent, validate_event, validate_opening
+from domain.aggregate import Negotiation
+from domain.appending import AppendRequest, AppendResult, Prepared, UnitOfWork
+from domain.errors import DomainError, IdempotencyKeyReused, NotFound, RuleViolation, VersionConflict
 from domain.storage.database import Database
 from domain.storage.log import EventLog
-from domain.storage.writes import IdempotencyEntry, PendingWrite, TransactionHook
-from domain.valid_time import format_utc
+from domain.storage.writes import PendingWrite, TransactionHook
 
-CORRECTION_TYPES = ("record.corrected", "record.retracted")
+__all__ = ["AppendRequest", "AppendResult", "NegotiationLog"]
+
 # How often an append without If-Match is re-checked when another process wrote to the
 # same stream between our check and our insert, and the longest pause between attempts (the
 # pause is random and grows, so racing processes stop colliding).
@@ -43,29 +38,7 @@ class _StreamMoved(Exception):
     """Another writer extended the stream first; check the append again."""
 
 
-@dataclass(frozen=True)
-class AppendRequest:
-    principal: str
-    events: Sequence[Any]
-    negotiation_id: str | None = None  # None: the first event opens a new negotiation
-    batch: bool = False  # errors name the event's index when the client sent an array
-    expected_version: int | None = None
-    idempotency_key: str | None = None
-    request_hash: str = ""
-    # Import keeps the file's negotiation and event ids, so corrections still find targets.
-    preserve_ids: bool = False
-
-
-@dataclass
-class AppendResult:
-    negotiation_id: str
-    events: list[dict[str, Any]] = field(default_factory=list)
-    replayed: bool = False  # answered from an earlier request with the same Idempotency-Key
-
-
-def client_fields(event: dict[str, Any]) -> dict[str, Any]:
-    """An event as the client submitted it: without what the server added."""
-    return {k: v for k, v in event.items() if k not in SERVER_FIELDS}
+Outcome = AppendResult | DomainError
 
 
 class NegotiationLog(Application[UUID]):
@@ -88,114 +61,103 @@ class NegotiationLog(Application[UUID]):
     # -- writing --------------------------------------------------------------------------
 
     def append(self, request: AppendRequest) -> AppendResult:
-        validated, ids = self._validate(request)
+        [outcome] = self.append_many([request])
+        if isinstance(outcome, DomainError):
+            raise outcome
+        return outcome
+
+    def append_many(self, requests: Sequence[AppendRequest]) -> list[Outcome]:
+        """Group commit: the requests are checked in order, each against the streams as the
+        earlier ones left them, and everything accepted is saved in one transaction (one
+        fsync). A refused request gets its error and leaves the others unaffected."""
+        outcomes: list[Outcome | None] = [None] * len(requests)
+        todo: list[tuple[int, Prepared]] = []
+        for i, request in enumerate(requests):
+            try:
+                todo.append((i, Prepared.of(request)))
+            except DomainError as e:
+                outcomes[i] = e
         for attempt in range(ATTEMPTS):
+            if not todo:
+                break
             if attempt:
                 time.sleep(random.uniform(0, min(MAX_BACKOFF, 0.005 * 2**attempt)))
             with self._write_lock:
+                todo = self._commit_groups(todo, outcomes)
+        for i, prepared in todo:
+            outcomes[i] = RuleViolation(f"negotiation {prepared.request.negotiation_id} kept changing while "
+                                        "this append was checked; retry", rule="concurrent-append")
+        return outcomes  # type: ignore[return-value]
+
+    def _commit_groups(self, todo: list[tuple[int, Prepared]],
+                       outcomes: list[Outcome | None]) -> list[tuple[int, Prepared]]:
+        """Commits `todo` in as few transactions as it can; returns what lost a race with
+        another process and must be tried again."""
+        retry: list[tuple[int, Prepared]] = []
+        while todo:
+            work = UnitOfWork(load=self._load, find_event=self.event_log.by_event_id)
+            accepted: list[tuple[int, Prepared, str]] = []
+            later: list[tuple[int, Prepared]] = []
+            refused = False
+            for i, prepared in todo:
+                request = prepared.request
                 if request.idempotency_key:
-                    earlier = self._earlier_result(request)
-                    if earlier is not None:
-                        return earlier
+                    if any(e.principal == request.principal and e.key == request.idempotency_key
+                           for e in work.idempotency):
+                        later.append((i, prepared))  # answered from the first once it is stored
+                        continue
+                    try:
+                        outcomes[i] = self._earlier_result(request)
+                    except DomainError as e:
+                        outcomes[i] = e
+                    if outcomes[i] is not None:
+                        continue
                 try:
-                    return self._append_validated(request, validated, ids)
-                except _StreamMoved:
-                    continue
-        raise RuleViolation(f"negotiation {request.negotiation_id} kept changing while this append was "
-                            "checked; retry", rule="concurrent-append")
+                    accepted.append((i, prepared, work.add(prepared, self._stamp())))
+                except DomainError as e:
+                    outcomes[i], refused = e, True
+                    break
+            if refused:
+                # The refused request may have half-changed an aggregate that others share:
+                # drop them all and check the rest again from the stored state.
+                self._evict(*work.aggregates)
+                todo = [(i, p) for i, p in todo if outcomes[i] is None]
+                continue
+            if accepted:
+                retry += self._save(work, accepted, outcomes)
+            todo = later
+        return retry
 
-    def _validate(self, request: AppendRequest) -> tuple[list[ValidatedEvent], list[str]]:
-        if not request.events:
-            raise ValidationFailed([FieldError("", "a batch must contain at least one event")])
-        validated, ids = [], []
-        for index, obj in enumerate(request.events):
-            event_id = str(uuid.uuid4())
-            if request.preserve_ids and isinstance(obj, dict):
-                event_id = str(obj.get("event_id") or event_id)
-                obj = client_fields(obj)
-            opening = request.negotiation_id is None and index == 0
-            try:
-                validated.append(validate_opening(obj) if opening else validate_event(obj))
-            except ValidationFailed as e:
-                raise (e.at(index) if request.batch else e) from None
-            ids.append(event_id)
-        return validated, ids
-
-    def _append_validated(self, request: AppendRequest, validated: list[ValidatedEvent],
-                          ids: list[str]) -> AppendResult:
-        recorded_at = self._stamp()
-        stamp = format_utc(recorded_at)
-        records: dict[tuple[str, int], dict[str, Any]] = {}
-        pending: dict[str, dict[str, Any]] = {}
-        index = 0
+    def _save(self, work: UnitOfWork, accepted: list[tuple[int, Prepared, str]],
+              outcomes: list[Outcome | None]) -> list[tuple[int, Prepared]]:
+        write = PendingWrite(records=work.records, hooks=self.hooks, idempotency=work.idempotency)
         try:
-            if request.negotiation_id is None:
-                negotiation_id = self._new_negotiation_id(request)
-                record = self._build_record(validated[0], ids[0], stamp, request.principal)
-                aggregate = Negotiation.open(validated[0], record, UUID(negotiation_id), recorded_at)
-                records[(negotiation_id, 1)] = pending[ids[0]] = record
-                index = 1
-            else:
-                negotiation_id = request.negotiation_id
-                aggregate = self._load(negotiation_id)
-                if request.expected_version is not None and aggregate.version != request.expected_version:
-                    raise VersionConflict(request.expected_version, aggregate.version)
-            for index in range(index, len(validated)):
-                event = validated[index]
-                record = self._build_record(event, ids[index], stamp, request.principal)
-                target = self._target(negotiation_id, aggregate, event, pending)
-                aggregate.record(event, record, recorded_at, target)
-                records[(negotiation_id, aggregate.version)] = pending[ids[index]] = record
-        except DomainError as e:
-            self._evict(request.negotiation_id)
-            raise (e.at(index) if request.batch and not isinstance(e, (NotFound, VersionConflict)) else e) from None
-        write = PendingWrite(records=records, hooks=self.hooks, idempotency=[
-            IdempotencyEntry(request.principal, request.idempotency_key, request.request_hash,
-                             negotiation_id, tuple(ids), stamp)
-        ] if request.idempotency_key else [])
-        try:
-            self.save(aggregate, nl_write=write)
+            self.save(*work.aggregates.values(), nl_write=write)
         except IntegrityError:
-            self._evict(negotiation_id)
-            return self._after_conflict(request, negotiation_id)
+            self._evict(*work.aggregates)
+            if len(accepted) > 1:  # find out which one collided by trying each alone
+                return [(i, p) for i, p, _ in accepted]
+            i, prepared, negotiation_id = accepted[0]
+            try:
+                outcomes[i] = self._after_conflict(prepared.request, negotiation_id)
+            except _StreamMoved:
+                return [(i, prepared)]
+            except DomainError as e:
+                outcomes[i] = e
+            return []
         except BaseException:
-            self._evict(negotiation_id)
+            self._evict(*work.aggregates)
             raise
-        return AppendResult(negotiation_id, write.stored)
-
-    def _build_record(self, event: ValidatedEvent, event_id: str, stamp: str, principal: str) -> dict[str, Any]:
-        return {"event_id": event_id, **event.fields, **event.valid_time.as_fields(),
-                "recorded_at": stamp, "recorded_by": principal}
-
-    def _target(self, negotiation_id: str, aggregate: Negotiation, event: ValidatedEvent,
-                pending: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
-        """The targeted event as it reads now (earlier corrections applied), if it belongs to
-        this negotiation."""
-        if event.type not in CORRECTION_TYPES:
-            return None
-        target_id = event.fields["target_event_id"]
-        stored = pending.get(target_id) or self.event_log.by_event_id(target_id)
-        if stored is None or stored.get("negotiation_id", negotiation_id) != negotiation_id:
-            return None
-        current = client_fields(stored)
-        for changes in aggregate.knowledge.corrections.get(target_id, []):
-            current = merge_changes(current, changes)
-        return current
+        stored = {e["event_id"]: e for e in write.stored}
+        for i, prepared, negotiation_id in accepted:
+            outcomes[i] = AppendResult(negotiation_id, [stored[x] for x in prepared.ids])
+        return []
 
     def _stamp(self) -> datetime:
         # Recorded time never runs backwards within a process, so known_at cuts are clean.
         now = max(datetime.now(timezone.utc), self._last_recorded_at + timedelta(microseconds=1))
         self._last_recorded_at = now
         return now
-
-    def _new_negotiation_id(self, request: AppendRequest) -> str:
-        first = request.events[0]
-        if request.preserve_ids and isinstance(first, dict) and first.get("negotiation_id"):
-            try:
-                return str(UUID(str(first["negotiation_id"])))
-            except ValueError:
-                raise ValidationFailed([FieldError("negotiation_id", "must be a UUID")]) from None
-        return str(uuid.uuid4())
 
     def _load(self, negotiation_id: str) -> Negotiation:
         try:
@@ -205,13 +167,14 @@ class NegotiationLog(Application[UUID]):
         assert isinstance(aggregate, Negotiation)
         return aggregate
 
-    def _evict(self, negotiation_id: str | None) -> None:
-        """A failed append may have mutated the cached aggregate: drop it, reload next time."""
-        if negotiation_id and self.repository.cache is not None:
-            try:
-                self.repository.cache.get(UUID(negotiation_id), evict=True)
-            except (KeyError, ValueError):
-                pass
+    def _evict(self, *negotiation_ids: str) -> None:
+        """A failed append may have changed cached aggregates: drop them, reload next time."""
+        for negotiation_id in negotiation_ids:
+            if self.repository.cache is not None:
+                try:
+                    self.repository.cache.get(UUID(negotiation_id), evict=True)
+                except (KeyError, ValueError):
+                    pass
 
     # -- idempotency ----------------------------------------------------------------------
 

@@ -59,7 +59,7 @@ async def open_negotiation(request: Request, svc: ServicesDep, principal: Record
     if not isinstance(body, dict):
         raise Problem(422, "a negotiation is opened with one JSON object (the negotiation.opened event)",
                       rule="validation", errors=[{"field": "", "message": "must be a JSON object"}])
-    result = await run_in_threadpool(svc.log.append, AppendRequest(
+    result = await run_in_threadpool(svc.writer.append, AppendRequest(
         principal=principal.name, events=[body], idempotency_key=_key(idempotency_key),
         request_hash=request_fingerprint("POST", "/negotiations", body, None)))
     opening = result.events[0]
@@ -73,7 +73,7 @@ async def append_events(negotiation_id: str, request: Request, svc: ServicesDep,
                         if_match: IfMatch = None, idempotency_key: IdempotencyKey = None) -> JSONResponse:
     body = parse_json(await request.body())
     batch = isinstance(body, list)
-    result = await run_in_threadpool(svc.log.append, AppendRequest(
+    result = await run_in_threadpool(svc.writer.append, AppendRequest(
         principal=principal.name, negotiation_id=negotiation_id, events=body if batch else [body],
         batch=batch, expected_version=_expected_version(if_match), idempotency_key=_key(idempotency_key),
         request_hash=request_fingerprint("POST", f"/negotiations/{negotiation_id}/events", body, if_match)))

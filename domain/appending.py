@@ -1,0 +1,151 @@
+"""What an append asks for and what it gets, and the unit of work that collects the checked
+events of one or more appends until they are saved together in one transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from domain.aggregate import Negotiation, merge_changes
+from domain.errors import DomainError, FieldError, NotFound, ValidationFailed, VersionConflict
+from domain.event_types import SERVER_FIELDS, ValidatedEvent, validate_event, validate_opening
+from domain.storage.writes import IdempotencyEntry
+from domain.valid_time import format_utc
+
+CORRECTION_TYPES = ("record.corrected", "record.retracted")
+
+
+@dataclass(frozen=True)
+class AppendRequest:
+    principal: str
+    events: Sequence[Any]
+    negotiation_id: str | None = None  # None: the first event opens a new negotiation
+    batch: bool = False  # errors name the event's index when the client sent an array
+    expected_version: int | None = None
+    idempotency_key: str | None = None
+    request_hash: str = ""
+    # Import keeps the file's negotiation and event ids, so corrections still find targets.
+    preserve_ids: bool = False
+
+
+@dataclass
+class AppendResult:
+    negotiation_id: str
+    events: list[dict[str, Any]] = field(default_factory=list)
+    replayed: bool = False  # answered from an earlier request with the same Idempotency-Key
+
+
+def client_fields(event: dict[str, Any]) -> dict[str, Any]:
+    """An event as the client submitted it: without what the server added."""
+    return {k: v for k, v in event.items() if k not in SERVER_FIELDS}
+
+
+@dataclass
+class Prepared:
+    """A request whose events passed validation (no stream needed for that), with the ids
+    they will be stored under."""
+
+    request: AppendRequest
+    events: list[ValidatedEvent]
+    ids: list[str]
+
+    @classmethod
+    def of(cls, request: AppendRequest) -> Prepared:
+        if not request.events:
+            raise ValidationFailed([FieldError("", "a batch must contain at least one event")])
+        events, ids = [], []
+        for index, obj in enumerate(request.events):
+            event_id = str(uuid.uuid4())
+            if request.preserve_ids and isinstance(obj, dict):
+                event_id = str(obj.get("event_id") or event_id)
+                obj = client_fields(obj)
+            opening = request.negotiation_id is None and index == 0
+            try:
+                events.append(validate_opening(obj) if opening else validate_event(obj))
+            except ValidationFailed as e:
+                raise (e.at(index) if request.batch else e) from None
+            ids.append(event_id)
+        return cls(request, events, ids)
+
+    def negotiation_id(self) -> str:
+        request = self.request
+        if request.negotiation_id is not None:
+            return request.negotiation_id
+        first = request.events[0]
+        if request.preserve_ids and isinstance(first, dict) and first.get("negotiation_id"):
+            try:
+                return str(UUID(str(first["negotiation_id"])))
+            except ValueError:
+                raise ValidationFailed([FieldError("negotiation_id", "must be a UUID")]) from None
+        return str(uuid.uuid4())
+
+
+@dataclass
+class UnitOfWork:
+    """Checked events of one or more appends, not yet saved. The aggregates it holds have
+    been changed by those events: if the work is abandoned they must be dropped."""
+
+    load: Callable[[str], Negotiation]
+    find_event: Callable[[str], dict[str, Any] | None]
+    aggregates: dict[str, Negotiation] = field(default_factory=dict)
+    records: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
+    pending: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)  # by event id: (negotiation, record)
+    idempotency: list[IdempotencyEntry] = field(default_factory=list)
+
+    def add(self, prepared: Prepared, recorded_at: datetime) -> str:
+        """Checks the request's events against their stream and adds them; returns the
+        negotiation id. Raises DomainError (naming the batch index) if any is refused."""
+        request, stamp = prepared.request, format_utc(recorded_at)
+        negotiation_id = prepared.negotiation_id()
+        index = 0
+        try:
+            if request.negotiation_id is None:
+                record = self._record(prepared, 0, stamp)
+                aggregate = Negotiation.open(prepared.events[0], record, UUID(negotiation_id), recorded_at)
+                self.aggregates[negotiation_id] = aggregate
+                self._keep(negotiation_id, aggregate, record)
+                index = 1
+            else:
+                aggregate = self.aggregates.get(negotiation_id) or self.load(negotiation_id)
+                self.aggregates[negotiation_id] = aggregate
+                if request.expected_version is not None and aggregate.version != request.expected_version:
+                    raise VersionConflict(request.expected_version, aggregate.version)
+            for index in range(index, len(prepared.events)):
+                event = prepared.events[index]
+                record = self._record(prepared, index, stamp)
+                aggregate.record(event, record, recorded_at, self._target(negotiation_id, aggregate, event))
+                self._keep(negotiation_id, aggregate, record)
+        except DomainError as e:
+            raise (e.at(index) if request.batch and not isinstance(e, (NotFound, VersionConflict)) else e) from None
+        if request.idempotency_key:
+            self.idempotency.append(IdempotencyEntry(request.principal, request.idempotency_key,
+                                                     request.request_hash, negotiation_id,
+                                                     tuple(prepared.ids), stamp))
+        return negotiation_id
+
+    def _record(self, prepared: Prepared, index: int, stamp: str) -> dict[str, Any]:
+        event = prepared.events[index]
+        return {"event_id": prepared.ids[index], **event.fields, **event.valid_time.as_fields(),
+                "recorded_at": stamp, "recorded_by": prepared.request.principal}
+
+    def _keep(self, negotiation_id: str, aggregate: Negotiation, record: dict[str, Any]) -> None:
+        self.records[(negotiation_id, aggregate.version)] = record
+        self.pending[record["event_id"]] = (negotiation_id, record)
+
+    def _target(self, negotiation_id: str, aggregate: Negotiation, event: ValidatedEvent) -> dict[str, Any] | None:
+        """The targeted event as it reads now (earlier corrections applied), if it belongs to
+        this negotiation."""
+        if event.type not in CORRECTION_TYPES:
+            return None
+        target_id = event.fields["target_event_id"]
+        owner, stored = self.pending.get(target_id) or (None, self.find_event(target_id))
+        if stored is None or (owner or stored["negotiation_id"]) != negotiation_id:
+            return None
+        current = client_fields(stored)
+        for changes in aggregate.knowledge.corrections.get(target_id, []):
+            current = merge_changes(current, changes)
+        return current
