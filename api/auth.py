@@ -16,7 +16,9 @@ ANONYMOUS = Principal("anonymous", "reader")
 _bearer = HTTPBearer(auto_error=False, description="a token from `negotiation-log token create`")
 
 
-def services(request: Request) -> Services:
+# Dependencies are `async def` so FastAPI runs them on the event loop instead of sending each
+# through the thread pool; token lookups are cached (domain.principals), so they rarely block.
+async def services(request: Request) -> Services:
     return request.app.state.services  # type: ignore[no-any-return]
 
 
@@ -38,7 +40,7 @@ def _authenticate(svc: Services, credentials: HTTPAuthorizationCredentials | Non
 
 
 def require(action: str):  # noqa: ANN201 - returns a FastAPI dependency
-    def dependency(svc: ServicesDep,
+    async def dependency(svc: ServicesDep,
                    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Principal:
         return _authenticate(svc, credentials, action)
 

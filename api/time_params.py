@@ -34,7 +34,7 @@ class TimeAxes:
                 "known_at": format_utc(self.known_at) if self.known_at else None}
 
 
-def time_axes(
+async def time_axes(
     as_of: Annotated[str | None, Query(description="valid time: the state of the world then "
                                                    "(a bare date means the end of that day)",
                                        examples=["2025-03-01"])] = None,

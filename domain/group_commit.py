@@ -1,82 +1,76 @@
 """Group commit: appends that arrive while a transaction is being written wait, then go
 together in the next one, so N concurrent requests cost one fsync instead of N.
 
-Leader/follower: the first thread to find no commit running leads, takes everything queued
-(up to `max_group`), commits it with `append_many` and answers each waiting thread. It keeps
-leading while its own request is unanswered, then hands the lead to a waiting thread. Every
-request is answered only after the transaction holding it committed (or failed)."""
+One writer thread owns the write path: callers queue their request and get a future; the
+writer takes everything queued (up to `max_group`), commits it with `append_many`, and only
+then resolves each future. An async caller awaits the future without tying up a thread."""
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from concurrent.futures import Future
 
 from domain.appending import AppendRequest, AppendResult
 from domain.errors import DomainError
 
 Outcome = AppendResult | DomainError
 AppendMany = Callable[[Sequence[AppendRequest]], list[Outcome]]
-
-
-@dataclass
-class _Slot:
-    request: AppendRequest
-    ready: threading.Event = field(default_factory=threading.Event)
-    outcome: Outcome | BaseException | None = None
-    lead: bool = False  # woken to become the leader, not because it was answered
-
-    def answer(self) -> AppendResult:
-        if isinstance(self.outcome, BaseException):
-            raise self.outcome
-        assert isinstance(self.outcome, AppendResult)
-        return self.outcome
+_STOP = None
 
 
 class GroupCommit:
     def __init__(self, append_many: AppendMany, max_group: int = 256) -> None:
         self._append_many = append_many
         self._max_group = max_group
+        self._queue: queue.SimpleQueue[tuple[AppendRequest, Future[AppendResult]] | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
-        self._queue: list[_Slot] = []
-        self._leading = False
+        self._thread: threading.Thread | None = None
+
+    def submit(self, request: AppendRequest) -> Future[AppendResult]:
+        future: Future[AppendResult] = Future()
+        self._queue.put((request, future))
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._write, name="group-commit", daemon=True)
+                self._thread.start()
+        return future
 
     def append(self, request: AppendRequest) -> AppendResult:
-        slot = _Slot(request)
+        return self.submit(request).result()
+
+    def close(self) -> None:
         with self._lock:
-            self._queue.append(slot)
-            lead = not self._leading
-            self._leading = True
-        while not lead:
-            slot.ready.wait()
-            if slot.outcome is not None:
-                return slot.answer()
-            slot.ready.clear()
-            lead = slot.lead
-        self._lead_until_answered(slot)
-        return slot.answer()
+            thread, self._thread = self._thread, None
+        if thread is not None:
+            self._queue.put(_STOP)
+            thread.join()
 
-    def _lead_until_answered(self, own: _Slot) -> None:
+    def _write(self) -> None:
         while True:
-            with self._lock:
-                if own.outcome is not None:
-                    self._hand_over()
-                    return
-                group, self._queue = self._queue[: self._max_group], self._queue[self._max_group:]
-            try:
-                outcomes: Sequence[Outcome | BaseException] = self._append_many([s.request for s in group])
-            except BaseException as e:  # noqa: BLE001 - each waiting request must learn of it
-                outcomes = [e] * len(group)
-            for slot, outcome in zip(group, outcomes, strict=True):
-                slot.outcome = outcome
-                if slot is not own:
-                    slot.ready.set()
+            item = self._queue.get()
+            if item is _STOP:
+                return
+            group = [item]
+            while len(group) < self._max_group:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is _STOP:
+                    self._queue.put(_STOP)  # finish this group first
+                    break
+                group.append(more)
+            self._commit(group)  # type: ignore[arg-type]
 
-    def _hand_over(self) -> None:
-        """Called with the lock held, after the leader's own request was answered."""
-        if self._queue:
-            successor = self._queue[0]
-            successor.lead = True
-            successor.ready.set()
-        else:
-            self._leading = False
+    def _commit(self, group: list[tuple[AppendRequest, Future[AppendResult]]]) -> None:
+        try:
+            outcomes: Sequence[Outcome | BaseException] = self._append_many([r for r, _ in group])
+        except BaseException as e:  # noqa: BLE001 - every waiting caller must learn of it
+            outcomes = [e] * len(group)
+        for (_, future), outcome in zip(group, outcomes, strict=True):
+            if isinstance(outcome, BaseException):
+                future.set_exception(outcome)
+            else:
+                future.set_result(outcome)

@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -42,9 +43,17 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# Authenticated tokens are remembered this long, so a busy client costs no query per request.
+# A revocation is seen at once by the process that made it, and by other processes (another
+# API replica, or a running server when `token revoke` runs from the CLI) within this delay.
+CACHE_SECONDS = 1.0
+CACHE_SIZE = 10_000
+
+
 class Principals:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._cache: dict[str, tuple[Principal, float]] = {}
 
     def create(self, name: str, role: str) -> tuple[dict[str, Any], str]:
         """Returns the token's public description and the token itself (shown once)."""
@@ -78,6 +87,7 @@ class Principals:
                                   [_now(), token_id])
         row = self.db.query_one("SELECT token_id, name, role, created_at, revoked_at FROM nl_tokens "
                                 "WHERE token_id = ?", [token_id])
+        self._cache.clear()
         if row is None:
             raise NotFound(f"no token {token_id}", rule="token-exists")
         if not changed:
@@ -86,11 +96,18 @@ class Principals:
 
     def authenticate(self, token: str) -> Principal | None:
         digest = token_digest(token)
+        cached = self._cache.get(digest)
+        if cached is not None and cached[1] > time.monotonic():
+            return cached[0]
         row = self.db.query_one("SELECT name, role, token_hash FROM nl_tokens "
                                 "WHERE token_hash = ? AND revoked_at IS NULL", [digest])
         if row is None or not hmac.compare_digest(row["token_hash"], digest):
             return None
-        return Principal(row["name"], row["role"])
+        principal = Principal(row["name"], row["role"])
+        if len(self._cache) >= CACHE_SIZE:
+            self._cache.clear()
+        self._cache[digest] = (principal, time.monotonic() + CACHE_SECONDS)
+        return principal
 
 
 def _now() -> str:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from domain.application import AppendRequest, AppendResult
@@ -59,9 +59,9 @@ async def open_negotiation(request: Request, svc: ServicesDep, principal: Record
     if not isinstance(body, dict):
         raise Problem(422, "a negotiation is opened with one JSON object (the negotiation.opened event)",
                       rule="validation", errors=[{"field": "", "message": "must be a JSON object"}])
-    result = await run_in_threadpool(svc.writer.append, AppendRequest(
+    result = await asyncio.wrap_future(svc.writer.submit(AppendRequest(
         principal=principal.name, events=[body], idempotency_key=_key(idempotency_key),
-        request_hash=request_fingerprint("POST", "/negotiations", body, None)))
+        request_hash=request_fingerprint("POST", "/negotiations", body, None))))
     opening = result.events[0]
     negotiation = summarize(result.negotiation_id, [opening])
     return _created({**(negotiation or {}), "event": opening}, result, f"/negotiations/{result.negotiation_id}")
@@ -73,9 +73,9 @@ async def append_events(negotiation_id: str, request: Request, svc: ServicesDep,
                         if_match: IfMatch = None, idempotency_key: IdempotencyKey = None) -> JSONResponse:
     body = parse_json(await request.body())
     batch = isinstance(body, list)
-    result = await run_in_threadpool(svc.writer.append, AppendRequest(
+    result = await asyncio.wrap_future(svc.writer.submit(AppendRequest(
         principal=principal.name, negotiation_id=negotiation_id, events=body if batch else [body],
         batch=batch, expected_version=_expected_version(if_match), idempotency_key=_key(idempotency_key),
-        request_hash=request_fingerprint("POST", f"/negotiations/{negotiation_id}/events", body, if_match)))
+        request_hash=request_fingerprint("POST", f"/negotiations/{negotiation_id}/events", body, if_match))))
     answer: Any = result.events if batch else result.events[0]
     return _created(answer, result, f"/events/{result.events[0]['event_id']}")

@@ -72,8 +72,10 @@ def test_concurrent_threads_share_transactions_and_all_get_their_own_answer(serv
 
     writer = GroupCommit(counting)
     answers: dict[int, int] = {}
+    barrier = threading.Barrier(16)
 
     def client(n: int) -> None:
+        barrier.wait()
         for k in range(10):
             result = writer.append(request(nid, statement(n * 100 + k)))
             answers[n * 100 + k] = result.events[0]["version"]
@@ -86,4 +88,21 @@ def test_concurrent_threads_share_transactions_and_all_get_their_own_answer(serv
     stored = {e["text"]: e["version"] for e in services.log.stream(nid)[1:]}
     assert {f"statement {n}": v for n, v in answers.items()} == stored
     assert sorted(stored.values()) == list(range(2, 162))
+    writer.close()
     assert sum(group_sizes) == 160 and len(group_sizes) < 160
+
+
+def test_a_failing_commit_is_reported_to_every_request_of_its_group() -> None:
+    def broken(requests: Any) -> Any:
+        raise OSError("disk on fire")
+
+    writer = GroupCommit(broken)
+    futures = [writer.submit(AppendRequest(principal="a", events=[OPENING])) for _ in range(3)]
+    for future in futures:
+        try:
+            future.result(timeout=5)
+        except OSError as e:
+            assert "disk on fire" in str(e)
+        else:
+            raise AssertionError("a failed commit was answered as a success")
+    writer.close()
