@@ -36,8 +36,9 @@ class BodyLimit:
             if complete:  # after the body, receive() waits for a disconnect: no deadline
                 return await receive()
             try:
-                message = await asyncio.wait_for(receive(), self.timeout)
-            except asyncio.TimeoutError:
+                async with asyncio.timeout(self.timeout):  # cheaper than wait_for: no extra task
+                    message = await receive()
+            except TimeoutError:
                 raise Problem(408, f"the request body stalled for more than {self.timeout:g} s",
                               rule="body-timeout") from None
             if message["type"] == "http.request":

@@ -90,6 +90,7 @@ class UnitOfWork:
     been changed by those events: if the work is abandoned they must be dropped."""
 
     load: Callable[[str], Negotiation]
+    reload: Callable[[str], Negotiation]  # bypassing the aggregate cache
     find_event: Callable[[str], dict[str, Any] | None]
     aggregates: dict[str, Negotiation] = field(default_factory=dict)
     records: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
@@ -111,6 +112,10 @@ class UnitOfWork:
                 index = 1
             else:
                 aggregate = self.aggregates.get(negotiation_id) or self.load(negotiation_id)
+                if (request.expected_version is not None and aggregate.version != request.expected_version
+                        and negotiation_id not in self.aggregates):
+                    # The cached stream may lag behind another process's writes: ask storage.
+                    aggregate = self.reload(negotiation_id)
                 self.aggregates[negotiation_id] = aggregate
                 if request.expected_version is not None and aggregate.version != request.expected_version:
                     raise VersionConflict(request.expected_version, aggregate.version)

@@ -95,7 +95,7 @@ class NegotiationLog(Application[UUID]):
         another process and must be tried again."""
         retry: list[tuple[int, Prepared]] = []
         while todo:
-            work = UnitOfWork(load=self._load, find_event=self.event_log.by_event_id)
+            work = UnitOfWork(load=self._load, reload=self._reload, find_event=self.event_log.by_event_id)
             accepted: list[tuple[int, Prepared, str]] = []
             later: list[tuple[int, Prepared]] = []
             refused = False
@@ -166,6 +166,10 @@ class NegotiationLog(Application[UUID]):
             raise NotFound(f"no negotiation {negotiation_id}", rule="negotiation-exists") from None
         assert isinstance(aggregate, Negotiation)
         return aggregate
+
+    def _reload(self, negotiation_id: str) -> Negotiation:
+        self._evict(negotiation_id)
+        return self._load(negotiation_id)
 
     def _evict(self, *negotiation_ids: str) -> None:
         """A failed append may have changed cached aggregates: drop them, reload next time."""

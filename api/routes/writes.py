@@ -61,7 +61,7 @@ async def open_negotiation(request: Request, svc: ServicesDep, principal: Record
                       rule="validation", errors=[{"field": "", "message": "must be a JSON object"}])
     result = await asyncio.wrap_future(svc.writer.submit(AppendRequest(
         principal=principal.name, events=[body], idempotency_key=_key(idempotency_key),
-        request_hash=request_fingerprint("POST", "/negotiations", body, None))))
+        request_hash=request_fingerprint("POST", "/negotiations", body, None) if idempotency_key else "")))
     opening = result.events[0]
     negotiation = summarize(result.negotiation_id, [opening])
     return _created({**(negotiation or {}), "event": opening}, result, f"/negotiations/{result.negotiation_id}")
@@ -76,6 +76,7 @@ async def append_events(negotiation_id: str, request: Request, svc: ServicesDep,
     result = await asyncio.wrap_future(svc.writer.submit(AppendRequest(
         principal=principal.name, negotiation_id=negotiation_id, events=body if batch else [body],
         batch=batch, expected_version=_expected_version(if_match), idempotency_key=_key(idempotency_key),
-        request_hash=request_fingerprint("POST", f"/negotiations/{negotiation_id}/events", body, if_match))))
+        request_hash=request_fingerprint("POST", f"/negotiations/{negotiation_id}/events", body, if_match)
+        if idempotency_key else "")))
     answer: Any = result.events if batch else result.events[0]
     return _created(answer, result, f"/events/{result.events[0]['event_id']}")

@@ -25,6 +25,10 @@ def eventsourcing_env(db: str, *, pool_size: int = 5, lock_timeout: int = 5,
     if not is_postgres(db):
         return {
             **common,
+            # One server process writes a SQLite file, so its cached aggregates are current and
+            # need no re-read per append. If another process (an import) did write, the insert
+            # collides on (stream, version), the cache entry is dropped, and the append retried.
+            "AGGREGATE_CACHE_FASTFORWARD": "n",
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": db,
             "SQLITE_LOCK_TIMEOUT": str(lock_timeout),

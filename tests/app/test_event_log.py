@@ -183,3 +183,23 @@ def test_export_then_import_reproduces_every_event(services: Services, tmp_path:
     assert {e["recorded_by"] for e in after} == {"importer"}
     assert verify_chain(copy.log.event_log)["ok"]
     copy.close()
+
+
+def test_a_second_writer_process_on_the_same_file_is_seen_by_the_first(settings: Settings) -> None:
+    """A server and an import (two processes) may write one SQLite file: the server's cached
+    streams must not make it refuse a correct If-Match or reuse a version."""
+    server, importer = Services.open(settings), Services.open(settings)
+    nid = open_negotiation(server)
+    append(server, nid, ROUND)  # the server now caches the stream at version 2
+    append(importer, nid, STARTED)  # version 3, behind the server's back
+    [concluded] = append(server, nid, CONCLUDED, expected_version=3)
+    assert concluded["version"] == 4
+    [more] = append(server, nid, {"type": "dispute.raised", "occurred_at": "2025-03", "dispute_id": "d",
+                                  "title": "T"})
+    assert more["version"] == 5
+    append(importer, nid, {"type": "dispute.raised", "occurred_at": "2025-03", "dispute_id": "e", "title": "U"})
+    [last] = append(server, nid, {"type": "dispute.raised", "occurred_at": "2025-03", "dispute_id": "f", "title": "V"})
+    assert last["version"] == 7
+    assert verify_chain(server.log.event_log)["ok"]
+    server.close()
+    importer.close()
