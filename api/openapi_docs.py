@@ -62,6 +62,12 @@ def install(app: FastAPI) -> None:
         components.update(event_schema.pop("$defs", {}))
         components["Event"] = event_schema
         components["Problem"] = PROBLEM_SCHEMA
+        schema["components"]["securitySchemes"] = {"bearer": {
+            "type": "http", "scheme": "bearer",
+            "description": "a token from `negotiation-log token create`; GETs other than /audit* "
+                           "need none when the service runs with --public-read"}}
+        schema["security"] = [{"bearer": []}]
+        schema["paths"]["/health"]["get"]["security"] = []
         app.openapi_schema = schema
         return schema
 
