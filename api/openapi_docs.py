@@ -48,6 +48,26 @@ def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"description": "problem details", "content": content} for code in codes}
 
 
+def _document_problems(paths: dict[str, Any]) -> None:
+    """Every operation may answer with problems from layers the route does not see (auth,
+    body limits, storage): document them all, with our problem schema rather than FastAPI's
+    default validation-error shape."""
+    problem = problem_responses(0)[0]
+    for path, item in paths.items():
+        if path == "/health":
+            continue
+        for method, operation in item.items():
+            codes = {401, 403, 422, 503}
+            if "{" in path:
+                codes.add(404)
+            if method in ("post", "put", "patch", "delete"):
+                codes |= {400, 408, 409, 413}
+            responses = operation.setdefault("responses", {})
+            for code in sorted(codes):
+                if str(code) not in responses or code == 422:
+                    responses[str(code)] = problem
+
+
 def install(app: FastAPI) -> None:
     """Adds the event schemas to the generated document (the routes parse bodies themselves,
     so FastAPI would not otherwise know them)."""
@@ -68,6 +88,7 @@ def install(app: FastAPI) -> None:
                            "need none when the service runs with --public-read"}}
         schema["security"] = [{"bearer": []}]
         schema["paths"]["/health"]["get"]["security"] = []
+        _document_problems(schema["paths"])
         app.openapi_schema = schema
         return schema
 
