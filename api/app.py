@@ -10,7 +10,7 @@ from fastapi_offline import FastAPIOffline
 
 from api import openapi_docs, problems
 from api.body import BodyLimit
-from api.routes import audit, events, health, negotiations, tokens, writes
+from api.routes import audit, checkpoints, events, feed, health, negotiations, tokens, writes
 from api.services import Services
 from api.settings import Settings
 
@@ -33,9 +33,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     # Swagger UI and ReDoc assets are served from the package, never from a CDN.
     app = FastAPIOffline(title="negotiation-log", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.services = services or Services.open(settings)
+    # Created on first start, so the public key can be handed out before any checkpoint is.
+    app.state.services.checkpoints.private_key()
     problems.install(app)
     openapi_docs.install(app)
-    for module in (health, writes, negotiations, events, audit, tokens):
+    # feed before events: /events/stream must not be taken for /events/{event_id}.
+    for module in (health, writes, negotiations, feed, events, audit, checkpoints, tokens):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, timeout=settings.body_timeout)
     return app

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+
+from eventsourcing.persistence import PersistenceError
 
 from domain.application import NegotiationLog
 from domain.group_commit import GroupCommit
 from domain.principals import Principals
 from domain.storage.backend import eventsourcing_env
 
+from projections.audit_index import AuditIndex
+from projections.log_query import LogQueries
+
+from api.checkpoints import Checkpoints
+from api.live_head import LiveHead
 from api.settings import Settings
+from api.signing_key import key_path
 
 
 @dataclass
@@ -19,14 +28,29 @@ class Services:
     principals: Principals
     # HTTP appends go through group commit; the CLI's imports batch by themselves.
     writer: GroupCommit
+    # The audit index and the live feed's wake-ups are kept in step with every append.
+    queries: LogQueries
+    live: LiveHead
+    checkpoints: Checkpoints
 
     @classmethod
     def open(cls, settings: Settings) -> Services:
         env = eventsourcing_env(settings.db, pool_size=settings.pool_size,
                                 lock_timeout=settings.lock_timeout, connect_timeout=settings.connect_timeout)
-        log = NegotiationLog(env)
+        audit_index, live = AuditIndex(), LiveHead(settings.feed_poll_seconds)
+        log = NegotiationLog(env, hooks=[audit_index, live])
+        try:
+            audit_index.catch_up(log.database, log.event_log)
+        except PersistenceError:  # e.g. a read-only database: serve what there is
+            logging.getLogger("negotiation_log").warning("the audit index could not be brought up to date",
+                                                         exc_info=True)
+        queries = LogQueries(log.event_log)
+        live.watch(queries.head)
         return cls(settings=settings, log=log, principals=Principals(log.database),
-                   writer=GroupCommit(log.append_many))
+                   writer=GroupCommit(log.append_many), queries=queries, live=live,
+                   checkpoints=Checkpoints(log.event_log, key_path(settings.db, settings.signing_key)))
+
 
     def close(self) -> None:
+        self.live.close()
         self.log.close()

@@ -18,4 +18,10 @@ class Settings(BaseSettings):
     pool_size: int = Field(5, ge=1, description="PostgreSQL connection pool size")
     lock_timeout: int = Field(5, ge=0, description="seconds to wait for a database write lock")
     connect_timeout: int = Field(5, ge=1, description="seconds to wait for a PostgreSQL connection")
-    signing_key: Path | None = Field(None, description="Ed25519 key for signed checkpoints")
+    signing_key: Path | None = Field(None, description="Ed25519 key file for signed checkpoints, created on first "
+                                     "start (default: <db>.ed25519 beside a SQLite file, "
+                                     "./negotiation-log.ed25519 for PostgreSQL)")
+    heartbeat_seconds: float = Field(15.0, gt=0, description="idle /events/stream connections get a comment "
+                                                             "line this often")
+    feed_poll_seconds: float = Field(0.25, gt=0, description="how often the live feed looks for events "
+                                                             "written by other processes")

@@ -15,10 +15,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from domain.errors import DomainError
 from domain.principals import ROLES
 from projections.chain_audit import verify_chain
+from projections.checkpoint import prove_extends
 
+from api.cli.checkpoint_file import BadInput, read_checkpoint, read_public_key, service_public_key
 from api.cli.transfer import ImportFailed, export_events, import_events
 from api.services import Services
 from api.settings import Settings
+from api.signing_key import key_path
 
 app = typer.Typer(help="An event-sourced, tamper-evident log of negotiations.", no_args_is_help=True,
                   add_completion=False)
@@ -116,20 +119,6 @@ def token_revoke(token_id: str, db: Db = DEFAULT_DB) -> None:
     finally:
         services.close()
     print(f"Revoked token {row['token_id']} of {row['name']}.")
-
-
-@app.command()
-def verify(db: Db = DEFAULT_DB) -> None:
-    """Re-check the hash chain: exit 0 when intact, 1 with the first bad position."""
-    services = _services(db)
-    try:
-        result = verify_chain(services.log.event_log)
-    finally:
-        services.close()
-    print(json.dumps(result))
-    if not result["ok"]:
-        err.print(f"chain broken at position {result['first_bad_position']}")
-        raise typer.Exit(1)
 
 
 @app.command()

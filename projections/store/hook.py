@@ -1,0 +1,83 @@
+"""The read models' TransactionHook: registered with the application, it keeps the stored
+views in step inside each append's transaction, so a read right after a 201 sees the event.
+It uses only the cursor it is given: another connection would not see the uncommitted rows
+(and on SQLite would wait for the very lock this transaction holds)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from domain.storage.dialect import Dialect
+from domain.storage.writes import Cursor
+
+from projections.store import schema
+from projections.store.index import index_events
+from projections.store.loading import events_after, rows
+from projections.store.refresh import refresh_entity, refresh_negotiation
+
+PAGE_SIZE = 1000
+
+
+def apply_events(cursor: Cursor, dialect: Dialect, events: Sequence[dict[str, Any]]) -> None:
+    touched = index_events(cursor, dialect, events)
+    for negotiation_id, kind, key in sorted(touched):
+        if kind != "negotiation":
+            refresh_entity(cursor, dialect, negotiation_id, kind, key)
+    # Every event moves its negotiation's counts, so each negotiation is refreshed, after its
+    # entities: the counts come from their rows.
+    for negotiation_id in sorted({nid for nid, _, _ in touched}):
+        refresh_negotiation(cursor, dialect, negotiation_id)
+
+
+def reset(cursor: Cursor, dialect: Dialect) -> None:
+    for statement in schema.drop_statements() + schema.create_statements(dialect):
+        cursor.execute(statement)
+    cursor.execute(dialect.sql("INSERT INTO nl_read_meta (name, value) VALUES ('version', ?)"), (schema.VERSION,))
+
+
+def catch_up(cursor: Cursor, dialect: Dialect, progress: Callable[[int], None] = lambda n: None) -> int:
+    """Feeds every event not yet indexed through `apply_events`, a page at a time, so memory
+    stays bounded however long the log is. Returns how many it fed."""
+    after, done = _indexed_head(cursor, dialect), 0
+    while page := events_after(cursor, dialect, after, PAGE_SIZE):
+        apply_events(cursor, dialect, page)
+        after, done = page[-1]["position"], done + len(page)
+        progress(len(page))
+    return done
+
+
+def _indexed_head(cursor: Cursor, dialect: Dialect) -> int:
+    found = rows(cursor, dialect, "SELECT MAX(position) AS p FROM nl_read_events")
+    return int(found[0]["p"] or 0)
+
+
+def _behind(cursor: Cursor, dialect: Dialect) -> bool:
+    version = rows(cursor, dialect, "SELECT value FROM nl_read_meta WHERE name = 'version'")
+    if not version or version[0]["value"] != schema.VERSION:
+        return True
+    head = rows(cursor, dialect, "SELECT MAX(position) AS p FROM nl_chain")
+    return int(head[0]["p"] or 0) > _indexed_head(cursor, dialect)
+
+
+class ReadModelHook:
+    def create_tables(self, cursor: Cursor, dialect: Dialect) -> None:
+        """Creates the tables, and brings views that are missing, of an older shape or behind
+        the log (a database from before they existed) up to date before the first request."""
+        for statement in schema.create_statements(dialect):
+            cursor.execute(statement)
+        if not _behind(cursor, dialect):
+            return
+        if dialect.name == "postgres":
+            # Hold appends (they take this lock too) while catching up, then look again:
+            # another process may have caught up meanwhile.
+            cursor.execute(f"LOCK TABLE {dialect.events_table} IN EXCLUSIVE MODE")
+            if not _behind(cursor, dialect):
+                return
+        version = rows(cursor, dialect, "SELECT value FROM nl_read_meta WHERE name = 'version'")
+        if not version or version[0]["value"] != schema.VERSION:
+            reset(cursor, dialect)
+        catch_up(cursor, dialect)
+
+    def after_insert(self, cursor: Cursor, dialect: Dialect, events: Sequence[dict[str, Any]]) -> None:
+        apply_events(cursor, dialect, events)

@@ -1,0 +1,67 @@
+"""Indexing new events: one row per event with its times, and one per entity it touches. A
+correction or retraction is indexed under its target's entities (a correction cannot move a
+fact to another entity, see domain.knowledge.KEY_FIELDS) and marks its target."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from domain.storage.dialect import Dialect
+from domain.storage.writes import Cursor
+
+from projections.entities import is_correction, touches
+from projections.replay import utc
+from projections.store.loading import rows
+from projections.store.schema import micros
+
+Entity = tuple[str, str, str]  # (negotiation id, kind, key)
+
+
+def index_events(cursor: Cursor, dialect: Dialect, events: Sequence[dict[str, Any]]) -> set[Entity]:
+    """Indexes `events` (in position order, so a target in the same batch comes first) and
+    returns the entities whose state they may change, each negotiation's own among them."""
+    events = sorted(events, key=lambda e: e["position"])
+    touched = _forget_from(cursor, dialect, events[0]["position"]) if events else set()
+    for event in events:
+        nid, position = event["negotiation_id"], event["position"]
+        touched.add((nid, "negotiation", nid))
+        target = _target_position(cursor, dialect, event) if is_correction(event) else None
+        cursor.execute(dialect.sql(
+            "INSERT INTO nl_read_events (position, negotiation_id, version, event_id, type, occurred_us, "
+            "recorded_us, target_position) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+            (position, nid, event["version"], event["event_id"], event["type"],
+             micros(utc(event["occurred_from"])), micros(utc(event["recorded_at"])), target))
+        if target is not None:
+            flag = "retracted" if event["type"] == "record.retracted" else "corrected"
+            cursor.execute(dialect.sql(f"UPDATE nl_read_events SET {flag} = 1 WHERE position = ?"), (target,))
+            entities = [(r["kind"], r["key"]) for r in rows(
+                cursor, dialect, "SELECT kind, key FROM nl_read_touches WHERE position = ?", [target])]
+        else:
+            entities = touches(event)
+        if entities:
+            cursor.executemany(  # type: ignore[attr-defined]
+                dialect.sql("INSERT INTO nl_read_touches (negotiation_id, kind, key, position) VALUES (?, ?, ?, ?)"),
+                [(nid, kind, key, position) for kind, key in entities])
+        touched.update((nid, kind, key) for kind, key in entities)
+    return touched
+
+
+def _forget_from(cursor: Cursor, dialect: Dialect, first: int) -> set[Entity]:
+    """Positions only grow, so index rows at or after a new event's position can only be left
+    from a log cut back behind the service's back (SQLite then hands the positions out again).
+    The audit reports the cut; the index drops the rows so the service keeps appending, and
+    the entities they touched are recomputed."""
+    stale = rows(cursor, dialect, "SELECT negotiation_id, kind, key FROM nl_read_touches WHERE position >= ?", [first])
+    stale += rows(cursor, dialect, "SELECT negotiation_id, 'negotiation' AS kind, negotiation_id AS key "
+                                   "FROM nl_read_events WHERE position >= ?", [first])
+    if stale:
+        for table in ("nl_read_touches", "nl_read_events"):
+            cursor.execute(dialect.sql(f"DELETE FROM {table} WHERE position >= ?"), (first,))
+    return {(r["negotiation_id"], r["kind"], r["key"]) for r in stale}
+
+
+def _target_position(cursor: Cursor, dialect: Dialect, event: dict[str, Any]) -> int | None:
+    found = rows(cursor, dialect, "SELECT position FROM nl_read_events WHERE event_id = ? AND negotiation_id = ?",
+                 [event["target_event_id"], event["negotiation_id"]])
+    return int(found[0]["position"]) if found else None

@@ -1,0 +1,129 @@
+"""Answers for the state endpoints (CONTRACT §5). Plain reads come from the stored views;
+with `as_of` or `known_at` an entity is replayed from its own events, found through the
+index, so asking about one round of a long negotiation reads that round's events only."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from domain.application import NegotiationLog
+from domain.errors import NotFound
+
+from projections import paging
+from projections.changes import diff, snapshot
+from projections.entities import last_position, since, states, view
+from projections.negotiation import summarize
+from projections.replay import known, utc
+from projections.store.loading import entity_events, last_touch, rows
+from projections.store.schema import micros
+from projections.timeline import TimelineFilter, timeline
+
+
+class ReadModels:
+    def __init__(self, log: NegotiationLog) -> None:
+        self.log = log
+        self.db = log.database
+        self.dialect = log.database.dialect
+
+    # -- the negotiation ------------------------------------------------------------------
+
+    def negotiation(self, negotiation_id: str, *, as_of: datetime | None = None,
+                    known_at: datetime | None = None) -> dict[str, Any]:
+        if as_of is None and known_at is None:
+            found = self.db.query("SELECT body FROM nl_read_models WHERE negotiation_id = ? AND kind = "
+                                  "'negotiation' AND key = ?", [negotiation_id, negotiation_id])
+            if not found:
+                raise NotFound(f"no negotiation {negotiation_id}", rule="negotiation-exists")
+            return json.loads(found[0]["body"])  # type: ignore[no-any-return]
+        state = summarize(negotiation_id, self.log.stream(negotiation_id), as_of=as_of, known_at=known_at)
+        if state is None:
+            raise NotFound(f"negotiation {negotiation_id} was not open at that point", rule="existed-then")
+        return state
+
+    # -- rounds, disputes, proposals, commitments -----------------------------------------
+
+    def entity(self, negotiation_id: str, kind: str, key: str, *, as_of: datetime | None = None,
+               known_at: datetime | None = None) -> dict[str, Any]:
+        with self.db.transaction(commit=False) as cursor:
+            self._require_negotiation(cursor, negotiation_id, known_at)
+            if as_of is None and known_at is None:
+                found = rows(cursor, self.dialect, "SELECT position, body FROM nl_read_models WHERE "
+                             "negotiation_id = ? AND kind = ? AND key = ?", [negotiation_id, kind, key])
+                if not found:
+                    raise NotFound(f"no {kind} '{key}' in negotiation {negotiation_id}", rule=f"{kind}-exists")
+                return {**json.loads(found[0]["body"]), "position": int(found[0]["position"])}
+            events = entity_events(cursor, self.dialect, negotiation_id, kind, key, as_of=as_of, known_at=known_at)
+            position = last_touch(cursor, self.dialect, negotiation_id, kind, key, known_at)
+        state = states(kind, events, as_of=as_of, known_at=known_at).get(key)
+        if state is None:
+            raise NotFound(f"{kind} '{key}' did not exist in negotiation {negotiation_id} at that point",
+                           rule="existed-then")
+        return {**view(kind, state), "position": position}
+
+    def entities(self, negotiation_id: str, kind: str, *, as_of: datetime | None = None,
+                 known_at: datetime | None = None, limit: int = 100, cursor: str | None = None) -> dict[str, Any]:
+        """One page of the entities of a kind that existed at the point, in the order they came
+        into being (valid time, then key)."""
+        after = paging.decode(cursor) if cursor else None
+        with self.db.transaction(commit=False) as db_cursor:
+            self._require_negotiation(db_cursor, negotiation_id, known_at)
+            position = last_touch(db_cursor, self.dialect, negotiation_id, kind, None, known_at)
+            if as_of is None and known_at is None:
+                ordered = self._stored_page(db_cursor, negotiation_id, kind, after, limit)
+            else:
+                events = entity_events(db_cursor, self.dialect, negotiation_id, kind, None,
+                                       as_of=as_of, known_at=known_at)
+        if as_of is not None or known_at is not None:
+            found = states(kind, events, as_of=as_of, known_at=known_at)
+            ordered = sorted((micros(since(s)), key, view(kind, s)) for key, s in found.items())
+            ordered = [o for o in ordered if after is None or (o[0], o[1]) > after][:limit + 1]
+        items, next_cursor = paging.page(ordered, limit)
+        return {"items": items, "next_cursor": next_cursor, "position": position}
+
+    def _stored_page(self, cursor: Any, negotiation_id: str, kind: str, after: tuple[int, str] | None,
+                     limit: int) -> list[tuple[int, str, dict[str, Any]]]:
+        # Keys sort byte-wise on both backends, as they do in Python for the replayed lists.
+        key = 'key COLLATE "C"' if self.dialect.name == "postgres" else "key"
+        sql = "SELECT since_us, key, body FROM nl_read_models WHERE negotiation_id = ? AND kind = ? "
+        params: list[Any] = [negotiation_id, kind]
+        if after is not None:
+            sql += f"AND (since_us > ? OR (since_us = ? AND {key} > ?)) "
+            params += [after[0], after[0], after[1]]
+        found = rows(cursor, self.dialect, sql + f"ORDER BY since_us, {key} LIMIT ?", [*params, limit + 1])
+        return [(int(r["since_us"]), r["key"], json.loads(r["body"])) for r in found]
+
+    def _require_negotiation(self, cursor: Any, negotiation_id: str, known_at: datetime | None) -> None:
+        opening = rows(cursor, self.dialect, "SELECT recorded_us FROM nl_read_events WHERE negotiation_id = ? "
+                       "ORDER BY position LIMIT 1", [negotiation_id])
+        if not opening:
+            raise NotFound(f"no negotiation {negotiation_id}", rule="negotiation-exists")
+        if known_at is not None and int(opening[0]["recorded_us"]) > micros(known_at):
+            raise NotFound(f"negotiation {negotiation_id} was not yet recorded at known_at", rule="existed-then")
+
+    # -- timeline and changes: about the whole negotiation, so they read all of it ---------
+
+    def _stream(self, negotiation_id: str, known_at: datetime | None) -> list[dict[str, Any]]:
+        events = self.log.stream(negotiation_id)
+        if not known(events, known_at):
+            raise NotFound(f"negotiation {negotiation_id} was not yet recorded at known_at", rule="existed-then")
+        return events
+
+    def timeline(self, negotiation_id: str, wanted: TimelineFilter, *, limit: int = 100,
+                 cursor: str | None = None) -> dict[str, Any]:
+        events = self._stream(negotiation_id, wanted.known_at)
+        after = paging.decode(cursor) if cursor else None
+        if after is not None and not after[1].isdigit():
+            raise ValueError("not a timeline cursor; pass next_cursor from the previous page")
+        ordered = [(micros(utc(f["occurred_from"])), f["position"], f) for f in timeline(events, wanted)]
+        ordered = [o for o in ordered if after is None or (o[0], o[1]) > (after[0], int(after[1]))]
+        items, next_cursor = paging.page(ordered, limit)
+        return {"items": items, "next_cursor": next_cursor, "position": last_position(events, wanted.known_at)}
+
+    def changes(self, negotiation_id: str, *, start: datetime | None, end: datetime | None,
+                known_at: datetime | None) -> dict[str, Any]:
+        events = self._stream(negotiation_id, known_at)
+        before = snapshot(negotiation_id, events, as_of=start, known_at=known_at) if start else {}
+        after = snapshot(negotiation_id, events, as_of=end, known_at=known_at)
+        return {**diff(before, after), "position": last_position(events, known_at)}

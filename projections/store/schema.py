@@ -1,0 +1,49 @@
+"""The read-model tables. All of them are derived from the log and disposable: `rebuild` drops
+and recreates them, and a change to what they hold bumps VERSION so that the next start
+rebuilds them rather than serve views of an older shape."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from domain.storage.dialect import Dialect
+
+VERSION = "1"
+TABLES = ("nl_read_events", "nl_read_touches", "nl_read_models", "nl_read_meta")
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def micros(at: datetime) -> int:
+    """Times are compared in SQL as integer microseconds: the text form drops `.000000`, so
+    it does not sort."""
+    return (at - _EPOCH) // _MICROSECOND
+
+
+def create_statements(d: Dialect) -> list[str]:
+    i = d.integer
+    return [
+        # One row per stored event, corrections included: what the indexes filter on. The
+        # valid time is as recorded; `corrected` says a correction may have moved it.
+        "CREATE TABLE IF NOT EXISTS nl_read_events ("
+        f"position {i} PRIMARY KEY, negotiation_id TEXT NOT NULL, version {i} NOT NULL, "
+        f"event_id TEXT NOT NULL, type TEXT NOT NULL, occurred_us {i} NOT NULL, recorded_us {i} NOT NULL, "
+        f"target_position {i}, corrected {i} NOT NULL DEFAULT 0, retracted {i} NOT NULL DEFAULT 0)",
+        "CREATE UNIQUE INDEX IF NOT EXISTS nl_read_events_id ON nl_read_events (event_id)",
+        "CREATE INDEX IF NOT EXISTS nl_read_events_stream ON nl_read_events (negotiation_id, position)",
+        # Which entities each event touches (a correction: its target's).
+        "CREATE TABLE IF NOT EXISTS nl_read_touches ("
+        f"negotiation_id TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, position {i} NOT NULL, "
+        "PRIMARY KEY (negotiation_id, kind, key, position))",
+        "CREATE INDEX IF NOT EXISTS nl_read_touches_position ON nl_read_touches (position)",
+        # The current state of every existing entity (and negotiation), as JSON.
+        "CREATE TABLE IF NOT EXISTS nl_read_models ("
+        f"negotiation_id TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, since_us {i} NOT NULL, "
+        f"position {i} NOT NULL, body TEXT NOT NULL, PRIMARY KEY (negotiation_id, kind, key))",
+        "CREATE INDEX IF NOT EXISTS nl_read_models_order ON nl_read_models (negotiation_id, kind, since_us, key)",
+        "CREATE TABLE IF NOT EXISTS nl_read_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    ]
+
+
+def drop_statements() -> list[str]:
+    return [f"DROP TABLE IF EXISTS {t}" for t in TABLES]
