@@ -14,6 +14,7 @@ from domain.storage.backend import eventsourcing_env
 
 from projections.audit_index import AuditIndex
 from projections.log_query import LogQueries
+from projections.store.hook import ReadModelHook
 
 from api.checkpoints import Checkpoints
 from api.live_head import LiveHead
@@ -38,7 +39,7 @@ class Services:
         env = eventsourcing_env(settings.db, pool_size=settings.pool_size,
                                 lock_timeout=settings.lock_timeout, connect_timeout=settings.connect_timeout)
         audit_index, live = AuditIndex(), LiveHead(settings.feed_poll_seconds)
-        log = NegotiationLog(env, hooks=[audit_index, live])
+        log = NegotiationLog(env, hooks=[audit_index, live, ReadModelHook()])
         try:
             audit_index.catch_up(log.database, log.event_log)
         except PersistenceError:  # e.g. a read-only database: serve what there is
@@ -49,7 +50,6 @@ class Services:
         return cls(settings=settings, log=log, principals=Principals(log.database),
                    writer=GroupCommit(log.append_many), queries=queries, live=live,
                    checkpoints=Checkpoints(log.event_log, key_path(settings.db, settings.signing_key)))
-
 
     def close(self) -> None:
         self.live.close()

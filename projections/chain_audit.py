@@ -4,15 +4,17 @@ inserted or reordered row of either shows up at its position."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from domain.chain import GENESIS_HASH, link_hash
 from domain.storage.log import PAGE_SIZE, EventLog
 
+# Called with (position, hash) for every link found intact, in position order.
+LinkObserver = Callable[[int, str], None]
 
-def _paged(fetch: Any, page: int) -> Iterator[Mapping[str, Any]]:
-    after = 0
+
+def _paged(fetch: Any, page: int, after: int) -> Iterator[Mapping[str, Any]]:
     while True:
         rows = fetch(after, page)
         yield from rows
@@ -32,10 +34,16 @@ def _link_matches(row: Mapping[str, Any] | None, link: Mapping[str, Any] | None,
             and event["version"] == link["version"] and link_hash(running, event) == link["hash"])
 
 
-def verify_chain(log: EventLog, page: int = PAGE_SIZE) -> dict[str, Any]:
-    rows, links = _paged(log.raw_rows, page), _paged(log.chain_rows, page)
+def verify_chain(log: EventLog, page: int = PAGE_SIZE, *, start: tuple[int, str] = (0, GENESIS_HASH),
+                 on_link: LinkObserver | None = None) -> dict[str, Any]:
+    """Walks the chain after `start` = (position, hash), a point already known good (genesis
+    by default): a caller that verified up to there earlier need not walk it again, and the
+    hash it carries forward is its own, not whatever storage holds now."""
+    after, running = start
+    rows, links = _paged(log.raw_rows, page, after), _paged(log.chain_rows, page, after)
     row, link = next(rows, None), next(links, None)
-    running, checked, head = GENESIS_HASH, 0, {"position": 0, "hash": None}
+    checked = 0
+    head: dict[str, Any] = {"position": after, "hash": running if after else None}
     while row is not None or link is not None:
         position = min(r["position"] for r in (row, link) if r is not None)
         here_row = row if row is not None and row["position"] == position else None
@@ -45,6 +53,8 @@ def verify_chain(log: EventLog, page: int = PAGE_SIZE) -> dict[str, Any]:
         running = here_link["hash"]  # type: ignore[index]
         checked += 1
         head = {"position": position, "hash": running}
+        if on_link is not None:
+            on_link(position, running)
         row = next(rows, None) if here_row is not None else row
         link = next(links, None) if here_link is not None else link
     return {"ok": True, "checked": checked, "head": head, "first_bad_position": None}

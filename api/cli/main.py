@@ -14,8 +14,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from domain.errors import DomainError
 from domain.principals import ROLES
+from projections.audit_index import AuditIndex
 from projections.chain_audit import verify_chain
 from projections.checkpoint import prove_extends
+from projections.store.rebuild import log_size, rebuild as rebuild_read_models
 
 from api.cli.checkpoint_file import BadInput, read_checkpoint, read_public_key, service_public_key
 from api.cli.transfer import ImportFailed, export_events, import_events
@@ -122,6 +124,42 @@ def token_revoke(token_id: str, db: Db = DEFAULT_DB) -> None:
 
 
 @app.command()
+def verify(
+    db: Db = DEFAULT_DB,
+    checkpoint: Annotated[Path | None, typer.Option(
+        "--checkpoint", help="also prove the log extends this checkpoint (saved from GET /audit/checkpoint)")] = None,
+    public_key: Annotated[Path | None, typer.Option(
+        "--public-key", help="hold the checkpoint to this key (PEM, or saved GET /audit/public-key); "
+                             "default: the service's own signing key")] = None,
+    signing_key: Annotated[Path | None, typer.Option(
+        "--signing-key", envvar="NEGOTIATION_LOG_SIGNING_KEY", help="the service's key file")] = None,
+) -> None:
+    """Re-check the hash chain: exit 0 when intact, 1 with the first bad position. With
+    --checkpoint, also exit 1 unless the checkpoint's signature verifies and the log still holds
+    exactly what it covered (nothing edited, dropped, reordered or cut back)."""
+    proof = None
+    try:
+        if checkpoint is not None:
+            proof = (read_checkpoint(checkpoint),
+                     read_public_key(public_key) if public_key else service_public_key(key_path(db, signing_key)))
+    except BadInput as e:
+        raise _fail(str(e)) from None
+    services = _services(db)
+    try:
+        result = prove_extends(services.log.event_log, *proof) if proof else verify_chain(services.log.event_log)
+    finally:
+        services.close()
+    print(json.dumps(result))
+    if proof:
+        for problem in result["problems"]:
+            err.print(problem, highlight=False, soft_wrap=True)
+    elif not result["ok"]:
+        err.print(f"chain broken at position {result['first_bad_position']}")
+    if not result["ok"]:
+        raise typer.Exit(1)
+
+
+@app.command()
 def export(db: Db = DEFAULT_DB,
            negotiation: Annotated[str | None, typer.Option(help="only this negotiation's events")] = None) -> None:
     """Write events as JSON Lines to stdout, envelope included."""
@@ -151,6 +189,22 @@ def import_(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, re
     finally:
         services.close()
     print(f"Imported {imported} events as {as_}.")
+
+
+@app.command()
+def rebuild(db: Db = DEFAULT_DB) -> None:
+    """Drop every read model and recreate it from the event log, with a progress bar."""
+    services = _services(db)
+    database = services.log.database
+    columns = (TextColumn("rebuilding"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    try:
+        with Progress(*columns, console=err) as progress:
+            task = progress.add_task("rebuild", total=log_size(database))
+            replayed = rebuild_read_models(database, lambda n: progress.advance(task, n))
+        AuditIndex().rebuild(database, services.log.event_log)
+    finally:
+        services.close()
+    print(f"Rebuilt the read models from {replayed} events.")
 
 
 def main() -> None:

@@ -1,18 +1,49 @@
-"""Auditors' endpoints."""
+"""Auditors' endpoints: who recorded what and when, and the chain check."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 
 from projections.chain_audit import verify_chain
+from projections.log_query import LogFilter
 
 from api.auth import Auditor, ServicesDep
+from api.log_filters import AuditFilter, invalid, position
 from api.openapi_docs import problem_responses
+from api.services import Services
 
 router = APIRouter(tags=["audit"])
+
+Limit = Annotated[int, Query(ge=1, le=1000, description="page size")]
+Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page")]
+After = Annotated[str | None, Query(description="same as cursor: only events after this position "
+                                                "(before it with order=desc)")]
+Order = Annotated[Literal["asc", "desc"], Query(description="asc: oldest first; desc: newest first")]
+
+
+def _trail(svc: Services, flt: LogFilter, limit: int, start: int | None, order: str) -> dict[str, Any]:
+    head = svc.queries.head()
+    items = svc.queries.page(flt, start, limit, descending=order == "desc", upto=head)
+    full = len(items) == limit
+    return {"items": items, "next_cursor": str(items[-1]["position"]) if full else None,
+            "order": order, "filters": flt.echo(), "position": head}
+
+
+@router.get("/audit", summary="Who recorded which event, and when",
+            description="Events as stored (each with `recorded_by` and `recorded_at`), filtered by "
+                        "principal, negotiation, type and recorded time (`since`/`until`, inclusive), "
+                        "in position order, with cursor pagination.",
+            responses=problem_responses(401, 403, 422))
+async def audit_trail(svc: ServicesDep, _: Auditor, flt: AuditFilter, limit: Limit = 100,
+                      cursor: Cursor = None, after: After = None, order: Order = "asc") -> dict[str, Any]:
+    from_cursor, from_after = position("cursor", cursor), position("after", after)
+    if from_cursor is not None and from_after is not None and from_cursor != from_after:
+        raise invalid("after", "give cursor or after, not both")
+    start = from_cursor if from_cursor is not None else from_after
+    return await run_in_threadpool(_trail, svc, flt, limit, start, order)
 
 
 @router.get("/audit/verify", summary="Re-check the hash chain from storage", responses=problem_responses(401, 403))

@@ -1,0 +1,133 @@
+"""Pages of the global log, optionally filtered, read from storage by position.
+
+Filters go through the `nl_audit` index (one row per event: who, when, which negotiation,
+which type), so a filtered page costs an index range scan plus one lookup per event returned,
+never a scan of the whole log. Event bodies always come from the events table itself."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from domain.storage.log import EventLog
+
+
+def sortable_time(value: datetime | str) -> str:
+    """UTC at fixed width (`2025-04-10T07:00:00.000000Z`), so text order is time order: the
+    stored `recorded_at` drops `.000000`, which would sort `…:00Z` after `…:00.5Z`."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    recorded_by: str | None = None
+    negotiation_id: str | None = None
+    types: tuple[str, ...] = ()
+    since: datetime | None = None  # recorded at or after
+    until: datetime | None = None  # recorded at or before
+
+    def is_empty(self) -> bool:
+        return not (self.recorded_by or self.negotiation_id or self.types or self.since or self.until)
+
+    def where(self) -> tuple[list[str], list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        for column, value in (("recorded_by", self.recorded_by), ("negotiation_id", self.negotiation_id)):
+            if value is not None:
+                clauses.append(f"a.{column} = ?")
+                params.append(value)
+        if self.types:
+            clauses.append(f"a.type IN ({','.join('?' * len(self.types))})")
+            params.extend(self.types)
+        if self.since is not None:
+            clauses.append("a.recorded_at >= ?")
+            params.append(sortable_time(self.since))
+        if self.until is not None:
+            clauses.append("a.recorded_at <= ?")
+            params.append(sortable_time(self.until))
+        return clauses, params
+
+    def echo(self) -> dict[str, Any]:
+        return {"recorded_by": self.recorded_by, "negotiation_id": self.negotiation_id,
+                "type": list(self.types) or None,
+                "since": sortable_time(self.since) if self.since else None,
+                "until": sortable_time(self.until) if self.until else None}
+
+
+class LogQueries:
+    def __init__(self, log: EventLog) -> None:
+        self.log = log
+        db = log.db
+        pos = db.dialect.position_column
+        self._db = db
+        self._select = (
+            "SELECT a.position AS position, e.originator_id, e.originator_version, e.state, "
+            f"c.prev_hash, c.hash FROM nl_audit a JOIN {db.events_table} e ON e.{pos} = a.position "
+            "LEFT JOIN nl_chain c ON c.position = a.position "
+        )
+        self._by_position = (
+            f"SELECT e.{pos} AS position, e.originator_id, e.originator_version, e.state, c.prev_hash, c.hash "
+            f"FROM {db.events_table} e LEFT JOIN nl_chain c ON c.position = e.{pos} WHERE e.{pos} IN "
+        )
+
+    def head(self) -> int:
+        return int(self.log.head()["position"])
+
+    def page(self, flt: LogFilter, after: int | None, limit: int, *, descending: bool = False,
+             upto: int | None = None) -> list[dict[str, Any]]:
+        """Matching events after `after` (before it when descending; None: from the start or
+        the end), at most `limit`, and none past `upto`."""
+        if flt.is_empty() and not descending:
+            return self.log.read(after or 0, limit, upto=upto)
+        clauses, params = flt.where()
+        if after is not None:
+            clauses.append("a.position < ?" if descending else "a.position > ?")
+            params.append(after)
+        if upto is not None:
+            clauses.append("a.position <= ?")
+            params.append(upto)
+        sql = self._select + (f"WHERE {' AND '.join(clauses)} " if clauses else "")
+        sql += f"ORDER BY a.position {'DESC' if descending else 'ASC'} LIMIT ?"
+        return [EventLog.decode(r) for r in self._db.query(sql, [*params, limit])]
+
+    def at_positions(self, positions: Sequence[int]) -> list[Mapping[str, Any]]:
+        """Raw event rows at these positions (undecoded), in position order."""
+        if not positions:
+            return []
+        sql = self._by_position + f"({','.join('?' * len(positions))}) ORDER BY position"
+        return self._db.query(sql, list(positions))
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    items: list[dict[str, Any]]
+    next_after: int  # pass as `after` for the next page
+    has_more: bool  # more events were already committed when this page was read
+    head: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"items": self.items, "next_after": self.next_after, "has_more": self.has_more, "head": self.head}
+
+
+def feed_page(queries: LogQueries, flt: LogFilter, after: int, limit: int) -> FeedPage:
+    """The next page of the global log after `after`, safe to resume from under concurrent writers.
+
+    The page is bounded by the committed head, read first. Every writer assigns positions while
+    holding the events table's write lock until it commits (SQLite has one writer; on PostgreSQL
+    the recorder takes an EXCLUSIVE table lock before drawing positions from the sequence), so
+    commit order is position order: once a position is visible, no lower position can still
+    appear, and gaps below the head (from rolled-back transactions) stay gaps forever. So a page
+    that did not fill up has seen everything up to the head, and `next_after` may jump there
+    even when a filter matched nothing."""
+    head = queries.head()
+    items = queries.page(flt, after, limit, upto=head)
+    if len(items) == limit:
+        last = items[-1]["position"]
+        return FeedPage(items, last, last < head, head)
+    return FeedPage(items, max(after, head), False, head)

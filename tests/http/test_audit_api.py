@@ -1,0 +1,141 @@
+"""GET /audit: who recorded which event and when, filtered and paged, for auditors only."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.services import Services
+from api.settings import Settings
+from projections.audit_index import AuditIndex
+from projections.log_query import LogFilter
+from tests.conftest import OPENING, bearer
+
+
+def round_proposed(round_id: str) -> dict[str, Any]:
+    return {"type": "round.proposed", "occurred_at": "2025-03", "round_id": round_id}
+
+
+def dispute_raised(dispute_id: str) -> dict[str, Any]:
+    return {"type": "dispute.raised", "occurred_at": "2025-03", "dispute_id": dispute_id, "title": dispute_id}
+
+
+@pytest.fixture
+def recorded(client: TestClient, services: Services, tokens: dict[str, str]) -> dict[str, Any]:
+    """Two recorders, alice and bob, take turns recording into two negotiations."""
+    alice = bearer(services.principals.create("alice", "recorder")[1])
+    bob = bearer(services.principals.create("bob", "recorder")[1])
+    first = client.post("/negotiations", json=OPENING, headers=alice).json()["id"]
+    second = client.post("/negotiations", json=OPENING, headers=bob).json()["id"]
+    for i in range(3):
+        assert client.post(f"/negotiations/{first}/events", json=round_proposed(f"a{i}"), headers=alice).status_code == 201
+        assert client.post(f"/negotiations/{second}/events", json=dispute_raised(f"b{i}"), headers=bob).status_code == 201
+        assert client.post(f"/negotiations/{first}/events", json=dispute_raised(f"c{i}"), headers=bob).status_code == 201
+    return {"first": first, "second": second, "auditor": bearer(tokens["auditor"])}
+
+
+def audit(client: TestClient, headers: dict[str, str], **params: Any) -> dict[str, Any]:
+    response = client.get("/audit", params=params, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_each_entry_is_the_event_with_who_recorded_it_and_when(client: TestClient, recorded: dict) -> None:
+    items = audit(client, recorded["auditor"])["items"]
+    assert len(items) == 11
+    assert [i["position"] for i in items] == sorted(i["position"] for i in items)
+    assert {i["recorded_by"] for i in items} == {"alice", "bob"}
+    for item in items:
+        assert {"event_id", "type", "negotiation_id", "version", "recorded_at", "hash"} <= item.keys()
+
+
+def test_filters_by_who_recorded(client: TestClient, recorded: dict) -> None:
+    items = audit(client, recorded["auditor"], recorded_by="alice")["items"]
+    assert [(i["negotiation_id"], i["type"]) for i in items] == (
+        [(recorded["first"], "negotiation.opened")] + [(recorded["first"], "round.proposed")] * 3)
+    assert audit(client, recorded["auditor"], recorded_by="nobody")["items"] == []
+
+
+def test_filters_by_negotiation_and_type_and_combines_filters(client: TestClient, recorded: dict) -> None:
+    auditor = recorded["auditor"]
+    in_second = audit(client, auditor, negotiation_id=recorded["second"])["items"]
+    assert len(in_second) == 4 and {i["negotiation_id"] for i in in_second} == {recorded["second"]}
+    disputes = audit(client, auditor, type="dispute.raised")["items"]
+    assert [i["dispute_id"] for i in disputes] == ["b0", "c0", "b1", "c1", "b2", "c2"]
+    both = client.get("/audit?type=round.proposed&type=negotiation.opened", headers=auditor).json()["items"]
+    assert len(both) == 5
+    assert len(audit(client, auditor, type="round.proposed,negotiation.opened")["items"]) == 5
+    bob_in_first = audit(client, auditor, recorded_by="bob", negotiation_id=recorded["first"])["items"]
+    assert [i["dispute_id"] for i in bob_in_first] == ["c0", "c1", "c2"]
+
+
+def test_filters_by_recorded_time_inclusively(client: TestClient, recorded: dict) -> None:
+    auditor = recorded["auditor"]
+    items = audit(client, auditor)["items"]
+    middle = items[5]["recorded_at"]
+    since = audit(client, auditor, since=middle)["items"]
+    until = audit(client, auditor, until=middle)["items"]
+    assert [i["position"] for i in since] == [i["position"] for i in items[5:]]
+    assert [i["position"] for i in until] == [i["position"] for i in items[:6]]
+    # A bare date means the whole day: since its start, until its end.
+    day = middle[:10]
+    assert len(audit(client, auditor, since=day, until=day)["items"]) == 11
+    assert audit(client, auditor, until="2000-01-01")["items"] == []
+
+
+def test_pages_with_a_cursor_in_either_order(client: TestClient, recorded: dict) -> None:
+    auditor = recorded["auditor"]
+    seen, cursor = [], None
+    while True:
+        page = audit(client, auditor, limit=4, **({"cursor": cursor} if cursor else {}))
+        seen += [i["position"] for i in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    everything = [i["position"] for i in audit(client, auditor)["items"]]
+    assert seen == everything
+    newest = audit(client, auditor, order="desc", limit=3)
+    assert [i["position"] for i in newest["items"]] == everything[::-1][:3]
+    older = audit(client, auditor, order="desc", limit=3, after=newest["next_cursor"])
+    assert [i["position"] for i in older["items"]] == everything[::-1][3:6]
+
+
+@pytest.mark.parametrize("role, status", [("reader", 403), ("recorder", 403), ("auditor", 200), ("admin", 200)])
+def test_only_auditors_and_admins_may_read_the_trail(client: TestClient, tokens: dict, role: str, status: int) -> None:
+    assert client.get("/audit", headers=bearer(tokens[role])).status_code == status
+
+
+def test_no_token_is_401_even_when_reads_are_public(tmp_path: Any) -> None:
+    from api.app import create_app
+    with TestClient(create_app(Settings(db=str(tmp_path / "p.db"), public_read=True))) as public:
+        assert public.get("/audit").status_code == 401
+        assert public.get("/events").status_code == 200
+
+
+@pytest.mark.parametrize("query, field", [
+    ("negotiation_id=not-a-uuid", "negotiation_id"), ("type=round.imagined", "type"),
+    ("since=yesterday", "since"), ("until=2025-13-01", "until"), ("since=2025-02-01&until=2025-01-01", "until"),
+    ("since=2025-01/2025-02", "since"), ("cursor=abc", "cursor"), ("after=-1", "after"), ("limit=0", "limit"),
+    ("cursor=3&after=4", "after"), ("order=sideways", "order"), ("recorded_by=" + "x" * 65, "recorded_by"),
+])
+def test_bad_filters_are_422_naming_the_parameter(client: TestClient, tokens: dict, query: str, field: str) -> None:
+    response = client.get(f"/audit?{query}", headers=bearer(tokens["auditor"]))
+    assert response.status_code == 422 and response.headers["content-type"] == "application/problem+json"
+    assert response.json()["detail"].startswith(field), response.json()
+
+
+def test_the_index_catches_up_on_open_and_can_be_rebuilt(settings: Settings, client: TestClient,
+                                                          recorded: dict) -> None:
+    before = audit(client, recorded["auditor"], recorded_by="bob")["items"]
+    with sqlite3.connect(settings.db) as db:
+        db.execute("DELETE FROM nl_audit WHERE position % 2 = 0")
+    reopened = Services.open(settings)
+    try:
+        assert reopened.queries.page(LogFilter(recorded_by="bob"), None, 100) == before
+        assert AuditIndex().rebuild(reopened.log.database, reopened.log.event_log) == 11
+        assert reopened.queries.page(LogFilter(recorded_by="bob"), None, 100) == before
+    finally:
+        reopened.close()
