@@ -10,7 +10,7 @@ from fastapi_offline import FastAPIOffline
 
 from api import openapi_docs, problems
 from api.body import BodyLimit
-from api.routes import audit, checkpoints, events, feed, health, negotiations, tokens, writes
+from api.routes import audit, checkpoints, events, feed, health, negotiations, state, tokens, writes
 from api.services import Services
 from api.settings import Settings
 
@@ -38,7 +38,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     problems.install(app)
     openapi_docs.install(app)
     # feed before events: /events/stream must not be taken for /events/{event_id}.
-    for module in (health, writes, negotiations, feed, events, audit, checkpoints, tokens):
+    for module in (health, writes, negotiations, state, feed, events, audit, checkpoints, tokens):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, timeout=settings.body_timeout)
     return app

@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from domain.errors import NotFound
-from projections.negotiation import summarize
+from projections.store.queries import ReadModels
 
 from api.auth import Reader, ServicesDep
 from api.openapi_docs import problem_responses
@@ -24,9 +24,8 @@ Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous 
 
 
 def negotiation_state(svc: Services, negotiation_id: str, axes: TimeAxes) -> dict[str, Any]:
-    state = summarize(negotiation_id, svc.log.stream(negotiation_id), as_of=axes.as_of, known_at=axes.known_at)
-    if state is None:
-        raise NotFound(f"negotiation {negotiation_id} was not open at that point", rule="existed-then")
+    """From the stored view, or replayed at the point the axes name."""
+    state = ReadModels(svc.log).negotiation(negotiation_id, as_of=axes.as_of, known_at=axes.known_at)
     return {**state, **axes.echo()}
 
 

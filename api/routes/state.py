@@ -1,0 +1,126 @@
+"""Reading state (CONTRACT §5): rounds, disputes, proposals and commitments, one or a page,
+the timeline and the changes between two dates; every answer on both time axes.
+
+No `from __future__ import annotations` here: the per-kind routes name their key parameter
+(`round_id`, ...) through an annotation built in a closure, which must be evaluated there."""
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from fastapi.concurrency import run_in_threadpool
+
+from domain.event_types import EVENT_TYPES
+from domain.valid_time import format_utc, parse_valid_time
+from projections.store.queries import ReadModels
+from projections.timeline import TimelineFilter
+
+from api.auth import Reader, ServicesDep
+from api.openapi_docs import problem_responses
+from api.problems import Problem
+from api.time_params import Axes, instant
+
+router = APIRouter(tags=["reading"])
+
+Limit = Annotated[int, Query(ge=1, le=1000, description="page size")]
+Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page")]
+KINDS = {"round": "rounds", "dispute": "disputes", "proposal": "proposals", "commitment": "commitments"}
+TYPE_FAMILIES = frozenset(t.split(".")[0] for t in EVENT_TYPES)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _refuse(field: str, message: str) -> Problem:
+    return Problem(422, f"{field}: {message}", rule="validation", errors=[{"field": field, "message": message}])
+
+
+async def _answer(call: Callable[[], dict[str, Any]], echo: dict[str, Any], cursor_field: str = "cursor") -> dict[str, Any]:
+    try:
+        return {**await run_in_threadpool(call), **echo}
+    except ValueError as e:  # a cursor that this service did not issue
+        raise _refuse(cursor_field, str(e)) from None
+
+
+def _period_start(name: str, text: str | None) -> datetime | None:
+    """The first instant of a `from` value: `from=2025-04` includes all of April."""
+    if instant(name, text) is None:
+        return None
+    return parse_valid_time(text).start  # type: ignore[arg-type]
+
+
+def _add_entity_routes(kind: str, plural: str) -> None:
+    key_name = f"{kind}_id"
+
+    async def list_entities(negotiation_id: str, svc: ServicesDep, _: Reader, axes: Axes, limit: Limit = 100,
+                            cursor: Cursor = None) -> dict[str, Any]:
+        models = ReadModels(svc.log)
+        return await _answer(lambda: models.entities(negotiation_id, kind, as_of=axes.as_of, known_at=axes.known_at,
+                                                     limit=limit, cursor=cursor), axes.echo())
+
+    async def get_entity(negotiation_id: str, key: Annotated[str, Path(alias=key_name)], svc: ServicesDep,
+                         _: Reader, axes: Axes) -> dict[str, Any]:
+        models = ReadModels(svc.log)
+        return await _answer(lambda: models.entity(negotiation_id, kind, key, as_of=axes.as_of,
+                                                   known_at=axes.known_at), axes.echo())
+
+    base = f"/negotiations/{{negotiation_id}}/{plural}"
+    router.add_api_route(base, list_entities, methods=["GET"], name=f"list_{plural}",
+                         summary=f"The negotiation's {plural}, a page at a time",
+                         responses=problem_responses(401, 404, 422))
+    router.add_api_route(f"{base}/{{{key_name}}}", get_entity, methods=["GET"], name=f"get_{kind}",
+                         summary=f"One {kind}'s state", responses=problem_responses(401, 404, 422))
+
+
+for _kind, _plural in KINDS.items():
+    _add_entity_routes(_kind, _plural)
+
+
+def _types(values: list[str] | None) -> frozenset[str]:
+    wanted = frozenset(v.strip() for value in values or [] for v in value.split(",") if v.strip())
+    unknown = sorted(t for t in wanted if t not in EVENT_TYPES and t not in TYPE_FAMILIES)
+    if unknown:
+        raise _refuse("type", f"unknown event type {unknown[0]!r}; give event types (round.scheduled) or "
+                              f"families ({', '.join(sorted(TYPE_FAMILIES))})")
+    return wanted
+
+
+@router.get("/negotiations/{negotiation_id}/timeline", summary="The negotiation's events in valid-time order",
+            responses=problem_responses(401, 404, 422))
+async def get_timeline(
+    negotiation_id: str, svc: ServicesDep, _: Reader, axes: Axes,
+    start: Annotated[str | None, Query(alias="from", description="keep events still going on at or after "
+                                                                 "the start of this time")] = None,
+    end: Annotated[str | None, Query(alias="to", description="keep events begun by the end of this time")] = None,
+    types: Annotated[list[str] | None, Query(alias="type", description="event types or families "
+                                                                       "(`round`), repeated or comma-separated")] = None,
+    limit: Limit = 100, cursor: Cursor = None,
+) -> dict[str, Any]:
+    wanted = TimelineFilter(known_at=axes.known_at, as_of=axes.as_of, start=_period_start("from", start),
+                            end=instant("to", end), types=_types(types))
+    if wanted.start and wanted.end and wanted.start > wanted.end:
+        raise _refuse("to", "must not be before from")
+    models = ReadModels(svc.log)
+    return await _answer(lambda: models.timeline(negotiation_id, wanted, limit=limit, cursor=cursor), axes.echo())
+
+
+@router.get("/negotiations/{negotiation_id}/changes", summary="What changed between two valid times",
+            responses=problem_responses(401, 404, 422))
+async def get_changes(
+    negotiation_id: str, svc: ServicesDep, _: Reader, axes: Axes,
+    start: Annotated[str | None, Query(alias="from", description="compare the state just before this time "
+                                                                 "(omitted: before anything happened)")] = None,
+    end: Annotated[str | None, Query(alias="to", description="with the state at the end of this time "
+                                                             "(omitted: now)")] = None,
+) -> dict[str, Any]:
+    since, until = _period_start("from", start), instant("to", end)
+    if axes.as_of is not None and end is not None:
+        raise _refuse("as_of", "give either to or as_of: both name the later point")
+    until = until or axes.as_of
+    if since is not None and until is not None and since > until:
+        raise _refuse("to", "must not be before from")
+    # `from` names the first moment to include, so the comparison starts just before it.
+    before = since - _MICROSECOND if since is not None else None
+    models = ReadModels(svc.log)
+    echo = {**axes.echo(), "from": format_utc(since) if since else None,
+            "to": format_utc(until) if until else None, "as_of": format_utc(until) if until else None}
+    return await _answer(lambda: models.changes(negotiation_id, start=before, end=until, known_at=axes.known_at), echo)
