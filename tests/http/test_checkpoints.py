@@ -25,7 +25,7 @@ from api.settings import Settings
 from domain.chain import link_hash
 from domain.errors import RuleViolation
 from domain.storage.log import EventLog
-from tests.conftest import OPENING, bearer
+from tests.conftest import bearer
 
 
 def proposal(i: int) -> dict[str, Any]:
