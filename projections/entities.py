@@ -20,7 +20,7 @@ from projections.replay import CORRECTION_TYPES, known, replay_input, utc
 FOLDS: dict[str, ModuleType] = {m.KIND: m for m in (rounds, disputes, proposals, commitments)}
 KINDS = tuple(FOLDS)
 # The events the negotiation's own fields (title, status, participants) come from; its counts
-# cover every event and are kept apart (see projections.store.negotiations).
+# cover every event and are kept apart (see projections.store.refresh).
 NEGOTIATION_TYPES = frozenset({*NEGOTIATION_STATUS, "participant.joined", "participant.left"})
 
 

@@ -12,6 +12,10 @@ _CURSOR = re.compile(r"(-?[0-9]{1,19})\.([a-z0-9][a-z0-9_-]{0,63})\Z")
 T = TypeVar("T")
 
 
+class BadCursor(ValueError):
+    """A cursor this service did not issue (or issued for another list)."""
+
+
 def encode(micros: int, key: str | int) -> str:
     return f"{micros}.{key}"
 
@@ -19,7 +23,7 @@ def encode(micros: int, key: str | int) -> str:
 def decode(text: str) -> tuple[int, str]:
     match = _CURSOR.match(text)
     if match is None:
-        raise ValueError("not a cursor this service issued; pass next_cursor from the previous page")
+        raise BadCursor("not a cursor this service issued; pass next_cursor from the previous page")
     return int(match.group(1)), match.group(2)
 
 

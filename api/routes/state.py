@@ -13,6 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from domain.event_types import EVENT_TYPES
 from domain.valid_time import format_utc, parse_valid_time
+from projections.paging import BadCursor
 from projections.store.queries import ReadModels
 from projections.timeline import TimelineFilter
 
@@ -34,11 +35,11 @@ def _refuse(field: str, message: str) -> Problem:
     return Problem(422, f"{field}: {message}", rule="validation", errors=[{"field": field, "message": message}])
 
 
-async def _answer(call: Callable[[], dict[str, Any]], echo: dict[str, Any], cursor_field: str = "cursor") -> dict[str, Any]:
+async def _answer(call: Callable[[], dict[str, Any]], echo: dict[str, Any]) -> dict[str, Any]:
     try:
         return {**await run_in_threadpool(call), **echo}
-    except ValueError as e:  # a cursor that this service did not issue
-        raise _refuse(cursor_field, str(e)) from None
+    except BadCursor as e:
+        raise _refuse("cursor", str(e)) from None
 
 
 def _period_start(name: str, text: str | None) -> datetime | None:

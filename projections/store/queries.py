@@ -115,7 +115,7 @@ class ReadModels:
         events = self._stream(negotiation_id, wanted.known_at)
         after = paging.decode(cursor) if cursor else None
         if after is not None and not after[1].isdigit():
-            raise ValueError("not a timeline cursor; pass next_cursor from the previous page")
+            raise paging.BadCursor("not a timeline cursor; pass next_cursor from the previous page")
         ordered = [(micros(utc(f["occurred_from"])), f["position"], f) for f in timeline(events, wanted)]
         ordered = [o for o in ordered if after is None or (o[0], o[1]) > (after[0], int(after[1]))]
         items, next_cursor = paging.page(ordered, limit)
