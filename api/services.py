@@ -52,5 +52,6 @@ class Services:
                    checkpoints=Checkpoints(log.event_log, key_path(settings.db, settings.signing_key)))
 
     def close(self) -> None:
+        self.writer.close()
         self.live.close()
         self.log.close()

@@ -52,6 +52,7 @@ def serve(
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
     public_read: Annotated[bool, typer.Option("--public-read", envvar="NEGOTIATION_LOG_PUBLIC_READ",
                                               help="anonymous users may use the GET endpoints but /audit*")] = False,
+    access_log: Annotated[bool, typer.Option("--access-log", help="log every request (costs ~10% throughput)")] = False,
     demo: Annotated[bool, typer.Option("--demo", help="load the Istanbul 2025 demo into an empty database, "
                                                       "open reads to the public, print a recorder token")] = False,
 ) -> None:
@@ -71,7 +72,8 @@ def serve(
         print(f"Browse {url}/negotiations (no token needed) and {url}/docs")
         print(f"Recorder token (send as 'Authorization: Bearer <token>'):\n{token}", flush=True)
     try:
-        uvicorn.run(create_app(settings, services), host=host, port=port, log_level="info")
+        uvicorn.run(create_app(settings, services), host=host, port=port, log_level="info",
+                    access_log=access_log)
     finally:
         services.close()
 
