@@ -104,7 +104,8 @@ def measure(size: int, requests: int) -> dict[str, float]:
                         ("as_of", url, {"as_of": "2025-05-15"}),
                         ("as_of+known_at", url, {"as_of": "2025-05-15", "known_at": now}),
                         ("stored (no axes)", url, {}),
-                        # For contrast: the negotiation itself as of a date is a full replay.
+                        # For contrast: the negotiation itself as of a date counts over its whole
+                        # index in SQL (no replay), so it grows with the negotiation.
                         ("negotiation as_of", f"/negotiations/{nid}", {"as_of": "2025-05-15"})):
                     runs = requests if name != "negotiation as_of" else max(10, requests // 10)
                     samples = []

@@ -12,7 +12,7 @@ from domain.storage.dialect import Dialect
 from domain.storage.writes import Cursor
 
 from projections.store import schema
-from projections.store.index import index_events
+from projections.store.index import forget_from, index_events
 from projections.store.loading import events_after, rows
 from projections.store.refresh import refresh_entity, refresh_negotiation
 
@@ -20,14 +20,20 @@ PAGE_SIZE = 1000
 
 
 def apply_events(cursor: Cursor, dialect: Dialect, events: Sequence[dict[str, Any]]) -> None:
-    touched = index_events(cursor, dialect, events)
+    if not events:
+        return
+    stale = forget_from(cursor, dialect, min(e["position"] for e in events))
+    touched = stale | index_events(cursor, dialect, events)
     for negotiation_id, kind, key in sorted(touched):
         if kind != "negotiation":
             refresh_entity(cursor, dialect, negotiation_id, kind, key)
     # Every event moves its negotiation's counts, so each negotiation is refreshed, after its
-    # entities: the counts come from their rows.
+    # entities: the counts come from their rows. Only after index rows were forgotten does it
+    # need recounting from scratch.
+    recount = {nid for nid, _, _ in stale}
     for negotiation_id in sorted({nid for nid, _, _ in touched}):
-        refresh_negotiation(cursor, dialect, negotiation_id)
+        new = None if negotiation_id in recount else [e for e in events if e["negotiation_id"] == negotiation_id]
+        refresh_negotiation(cursor, dialect, negotiation_id, new)
 
 
 def reset(cursor: Cursor, dialect: Dialect) -> None:

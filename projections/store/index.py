@@ -21,9 +21,8 @@ Entity = tuple[str, str, str]  # (negotiation id, kind, key)
 def index_events(cursor: Cursor, dialect: Dialect, events: Sequence[dict[str, Any]]) -> set[Entity]:
     """Indexes `events` (in position order, so a target in the same batch comes first) and
     returns the entities whose state they may change, each negotiation's own among them."""
-    events = sorted(events, key=lambda e: e["position"])
-    touched = _forget_from(cursor, dialect, events[0]["position"]) if events else set()
-    for event in events:
+    touched: set[Entity] = set()
+    for event in sorted(events, key=lambda e: e["position"]):
         nid, position = event["negotiation_id"], event["position"]
         touched.add((nid, "negotiation", nid))
         target = _target_position(cursor, dialect, event) if is_correction(event) else None
@@ -47,7 +46,7 @@ def index_events(cursor: Cursor, dialect: Dialect, events: Sequence[dict[str, An
     return touched
 
 
-def _forget_from(cursor: Cursor, dialect: Dialect, first: int) -> set[Entity]:
+def forget_from(cursor: Cursor, dialect: Dialect, first: int) -> set[Entity]:
     """Positions only grow, so index rows at or after a new event's position can only be left
     from a log cut back behind the service's back (SQLite then hands the positions out again).
     The audit reports the cut; the index drops the rows so the service keeps appending, and

@@ -69,6 +69,13 @@ def last_touch(cursor: Cursor, dialect: Dialect, negotiation_id: str, kind: str,
     return int(found[0]["p"] or 0) if found else 0
 
 
+def events_at(cursor: Cursor, dialect: Dialect, where: str, params: Sequence[Any]) -> list[dict[str, Any]]:
+    """Events whose index row (alias `f`) matches `where`, in position order."""
+    sql = (_select(dialect) + f"JOIN nl_read_events f ON f.position = e.{dialect.position_column} "
+           f"WHERE {where} ORDER BY f.position")
+    return [EventLog.decode(r) for r in rows(cursor, dialect, sql, params)]
+
+
 def events_after(cursor: Cursor, dialect: Dialect, after: int, limit: int) -> list[dict[str, Any]]:
     """The log in position order, one page: what a catch-up or rebuild streams through."""
     pos = dialect.position_column

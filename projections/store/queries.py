@@ -14,9 +14,9 @@ from domain.errors import NotFound
 from projections import paging
 from projections.changes import diff, snapshot
 from projections.entities import last_position, since, states, view
-from projections.negotiation import summarize
 from projections.replay import known, utc
 from projections.store.loading import entity_events, last_touch, rows
+from projections.store.negotiations import negotiation_at
 from projections.store.schema import micros
 from projections.timeline import TimelineFilter, timeline
 
@@ -31,13 +31,15 @@ class ReadModels:
 
     def negotiation(self, negotiation_id: str, *, as_of: datetime | None = None,
                     known_at: datetime | None = None) -> dict[str, Any]:
-        if as_of is None and known_at is None:
-            found = self.db.query("SELECT body FROM nl_read_models WHERE negotiation_id = ? AND kind = "
-                                  "'negotiation' AND key = ?", [negotiation_id, negotiation_id])
-            if not found:
-                raise NotFound(f"no negotiation {negotiation_id}", rule="negotiation-exists")
-            return json.loads(found[0]["body"])  # type: ignore[no-any-return]
-        state = summarize(negotiation_id, self.log.stream(negotiation_id), as_of=as_of, known_at=known_at)
+        with self.db.transaction(commit=False) as cursor:
+            if as_of is None and known_at is None:
+                found = rows(cursor, self.dialect, "SELECT body FROM nl_read_models WHERE negotiation_id = ? "
+                             "AND kind = 'negotiation' AND key = ?", [negotiation_id, negotiation_id])
+                if not found:
+                    raise NotFound(f"no negotiation {negotiation_id}", rule="negotiation-exists")
+                return json.loads(found[0]["body"])  # type: ignore[no-any-return]
+            self._require_negotiation(cursor, negotiation_id, None)
+            state = negotiation_at(cursor, self.dialect, negotiation_id, as_of=as_of, known_at=known_at)
         if state is None:
             raise NotFound(f"negotiation {negotiation_id} was not open at that point", rule="existed-then")
         return state

@@ -4,18 +4,16 @@ answer time-travel queries, so the stored view and a replay cannot disagree."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from domain.storage.dialect import Dialect
 from domain.storage.writes import Cursor
 
-from projections import negotiation
-from projections.entities import last_position, since, states, view
-from projections.replay import replay_input
+from projections.entities import is_correction, last_position, since, states, view
 from projections.store.loading import entity_events, rows
+from projections.store.negotiations import COUNT_NAMES, negotiation_at, own_fields
 from projections.store.schema import micros
-
-COUNTED = {"round": "rounds", "dispute": "disputes", "proposal": "proposals", "commitment": "commitments"}
 
 
 def refresh_entity(cursor: Cursor, dialect: Dialect, negotiation_id: str, kind: str, key: str) -> None:
@@ -26,30 +24,46 @@ def refresh_entity(cursor: Cursor, dialect: Dialect, negotiation_id: str, kind: 
            since_us=micros(since(state)) if state else 0, position=last_position(events))
 
 
-def refresh_negotiation(cursor: Cursor, dialect: Dialect, negotiation_id: str) -> None:
-    """The negotiation's own fields come from its own events; its counts, version and position
-    from the index, so an append to a long negotiation does not replay all of it."""
-    state = negotiation.initial(negotiation_id)
-    for fact in replay_input(entity_events(cursor, dialect, negotiation_id, "negotiation", negotiation_id)):
-        state = negotiation.apply(state, fact)
-    if state["status"] is None:
-        _store(cursor, dialect, negotiation_id, "negotiation", negotiation_id, None, since_us=0, position=0)
-        return
-    [totals] = rows(cursor, dialect,
-                    "SELECT MAX(version) AS version, MAX(position) AS position, "
-                    "SUM(CASE WHEN retracted = 0 AND type NOT IN ('record.corrected', 'record.retracted') "
-                    "THEN 1 ELSE 0 END) AS events, "
-                    "SUM(CASE WHEN retracted = 0 AND type = 'statement.issued' THEN 1 ELSE 0 END) AS statements "
-                    "FROM nl_read_events WHERE negotiation_id = ?", [negotiation_id])
+def refresh_negotiation(cursor: Cursor, dialect: Dialect, negotiation_id: str,
+                        new: Sequence[dict[str, Any]] | None = None) -> None:
+    """With the events just added (`new`), the counts move by what they add and retract, so a
+    long negotiation is not recounted on every append; without them, or with no stored view
+    yet, it is counted from the index."""
+    stored = _stored_body(cursor, dialect, negotiation_id) if new else None
+    body = negotiation_at(cursor, dialect, negotiation_id) if stored is None else \
+        _moved_on(cursor, dialect, negotiation_id, stored, new)  # type: ignore[arg-type]
+    _store(cursor, dialect, negotiation_id, "negotiation", negotiation_id, body, since_us=0,
+           position=body["position"] if body else 0)
+
+
+def _moved_on(cursor: Cursor, dialect: Dialect, negotiation_id: str, stored: dict[str, Any],
+              new: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+    own = own_fields(cursor, dialect, negotiation_id)
+    if own is None:
+        return None
+    counts = dict(stored["counts"])
+    for event in new:
+        if event["type"] == "record.retracted":
+            # The target is a live fact (the log refuses anything else), now gone.
+            [target] = rows(cursor, dialect, "SELECT type FROM nl_read_events WHERE event_id = ?",
+                            [event["target_event_id"]])
+            counts["events"] -= 1
+            counts["statements"] -= target["type"] == "statement.issued"
+        elif not is_correction(event):
+            counts["events"] += 1
+            counts["statements"] += event["type"] == "statement.issued"
     per_kind = {r["kind"]: int(r["n"]) for r in rows(
         cursor, dialect, "SELECT kind, COUNT(*) AS n FROM nl_read_models WHERE negotiation_id = ? "
                          "AND kind <> 'negotiation' GROUP BY kind", [negotiation_id])}
-    counts = {name: per_kind.get(kind, 0) for kind, name in COUNTED.items()}
-    counts.update(statements=int(totals["statements"]), events=int(totals["events"]))
-    body = {**negotiation.view(state), "counts": counts, "version": int(totals["version"]),
-            "position": int(totals["position"])}
-    _store(cursor, dialect, negotiation_id, "negotiation", negotiation_id, body,
-           since_us=0, position=body["position"])
+    counts.update({name: per_kind.get(kind, 0) for kind, name in COUNT_NAMES.items()})
+    last = max(new, key=lambda e: e["position"])
+    return {**own, "counts": counts, "version": last["version"], "position": last["position"]}
+
+
+def _stored_body(cursor: Cursor, dialect: Dialect, negotiation_id: str) -> dict[str, Any] | None:
+    found = rows(cursor, dialect, "SELECT body FROM nl_read_models WHERE negotiation_id = ? AND kind = "
+                                  "'negotiation' AND key = ?", [negotiation_id, negotiation_id])
+    return json.loads(found[0]["body"]) if found else None  # type: ignore[no-any-return]
 
 
 def _store(cursor: Cursor, dialect: Dialect, negotiation_id: str, kind: str, key: str,
