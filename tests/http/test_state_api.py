@@ -12,7 +12,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from domain.valid_time import format_utc, parse_instant
-from tests.http.test_recording_api import assert_problem
 
 TIMELINE: list[dict[str, Any]] = [
     {"type": "round.scheduled", "occurred_at": "2025-02-20", "round_id": "r1", "number": 1,
@@ -51,6 +50,14 @@ TIMELINE: list[dict[str, Any]] = [
     {"type": "round.scheduled", "occurred_at": "2025-05-01", "round_id": "r3", "scheduled_for": "2025-06"},
     {"type": "round.cancelled", "occurred_at": "2025-05-20", "round_id": "r3", "cancelled_by": "us"},
 ]
+
+
+def assert_problem(response: Any, status: int, *mentions: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = response.json()
+    assert all(word in body["detail"] for word in mentions), body["detail"]
+    return body
 
 
 def record(client: TestClient, headers: dict, nid: str, *events: dict[str, Any]) -> list[dict[str, Any]]:
