@@ -21,8 +21,23 @@ from domain.storage.writes import PendingWrite, write_beside_events
 class SQLiteLogRecorder(SQLiteApplicationRecorder):
     dialect = SQLITE
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.insert_events_statement = (
+            f"INSERT INTO {self.events_table_name} (originator_id, originator_version, topic, state) "
+            "VALUES (?,?,?,?)")
+
     def construct_create_table_statements(self) -> list[str]:
-        return super().construct_create_table_statements() + create_statements(SQLITE)
+        # As eventsourcing's table, but the position is an explicit INTEGER PRIMARY KEY
+        # AUTOINCREMENT (still the rowid the library reads): a plain rowid may be renumbered
+        # by VACUUM and reused after the last row is deleted, and positions must never move.
+        events = (
+            f"CREATE TABLE IF NOT EXISTS {self.events_table_name} ("
+            "position INTEGER PRIMARY KEY AUTOINCREMENT, originator_id TEXT NOT NULL, "
+            "originator_version INTEGER NOT NULL, topic TEXT, state BLOB, "
+            "UNIQUE (originator_id, originator_version))"
+        )
+        return [events, *create_statements(SQLITE)]
 
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent],
                        **kwargs: Any) -> Sequence[int] | None:
