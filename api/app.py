@@ -10,7 +10,7 @@ from fastapi_offline import FastAPIOffline
 
 from api import openapi_docs, problems
 from api.body import BodyLimit
-from api.routes import audit, checkpoints, events, feed, health, negotiations, state, tokens, writes
+from api.routes import audit, checkpoints, events, feed, health, negotiations, state, tokens, web, writes
 from api.services import Services
 from api.settings import Settings
 
@@ -40,5 +40,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     # feed before events: /events/stream must not be taken for /events/{event_id}.
     for module in (health, writes, negotiations, state, feed, events, audit, checkpoints, tokens):
         app.include_router(module.router)
+    # The web page at / (and its files under /web/): a client of the routes above, no token needed.
+    app.include_router(web.router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, timeout=settings.body_timeout)
     return app
