@@ -10,6 +10,7 @@ from fastapi_offline import FastAPIOffline
 
 from api import openapi_docs, problems
 from api.body import BodyLimit
+from api.url_guard import RefuseNul
 from api.routes import audit, checkpoints, events, feed, health, negotiations, state, tokens, web, writes
 from api.services import Services
 from api.settings import Settings
@@ -43,4 +44,5 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     # The web page at / (and its files under /web/): a client of the routes above, no token needed.
     app.include_router(web.router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, timeout=settings.body_timeout)
+    app.add_middleware(RefuseNul)
     return app

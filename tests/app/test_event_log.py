@@ -4,7 +4,7 @@ durably, idempotently, and chained."""
 from __future__ import annotations
 
 import io
-import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from domain.chain import GENESIS_HASH, link_hash
 from domain.errors import IdempotencyKeyReused, NotFound, ValidationFailed, VersionConflict
 from projections.chain_audit import verify_chain
 from tests.conftest import OPENING
+from tests.raw_db import RawDB
 
 
 def open_negotiation(svc: Services, principal: str = "alice") -> str:
@@ -103,65 +104,67 @@ def test_a_retried_request_is_answered_from_the_first_even_after_a_restart(setti
     again.close()
 
 
-def test_commits_are_fully_synchronous(services: Services) -> None:
+def test_commits_are_fully_synchronous(services: Services, settings: Settings) -> None:
+    """A 201 means the transaction reached the disk: SQLite's WAL with synchronous=FULL,
+    PostgreSQL's synchronous_commit."""
     with services.log.database.transaction(commit=False) as cursor:
-        cursor.execute("PRAGMA synchronous")
-        assert cursor.fetchone()[0] == 2  # FULL: a 201 means the WAL reached the disk
+        if services.log.database.dialect.name == "sqlite":
+            cursor.execute("PRAGMA synchronous")
+            assert cursor.fetchone()[0] == 2  # FULL
+        else:
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone()["synchronous_commit"] == "on"
 
 
 # -- tampering behind the service's back -------------------------------------------------------
 
 @pytest.fixture
-def stored(services: Services, settings: Settings) -> tuple[Services, sqlite3.Connection]:
+def stored(services: Services, settings: Settings) -> Iterator[tuple[Services, RawDB]]:
     nid = open_negotiation(services)
     append(services, nid, ROUND, STARTED, CONCLUDED)
-    connection = sqlite3.connect(settings.db, isolation_level=None)
-    yield services, connection
-    connection.close()
+    with RawDB(settings.db) as raw:
+        yield services, raw
 
 
-def test_an_intact_log_verifies(stored: tuple[Services, sqlite3.Connection]) -> None:
+def test_an_intact_log_verifies(stored: tuple[Services, RawDB]) -> None:
     services, _ = stored
     assert verify_chain(services.log.event_log) == {
         "ok": True, "checked": 4, "head": services.log.event_log.head(), "first_bad_position": None}
 
 
-def test_an_edited_payload_is_detected_at_its_position(stored: tuple[Services, sqlite3.Connection]) -> None:
-    services, db = stored
-    state = db.execute("SELECT state FROM stored_events WHERE rowid = 3").fetchone()[0]
-    db.execute("UPDATE stored_events SET state = ? WHERE rowid = 3",
-               (state.replace(b"2025-02-27", b"2025-02-26", 1),))
+def test_an_edited_payload_is_detected_at_its_position(stored: tuple[Services, RawDB]) -> None:
+    services, raw = stored
+    raw.set_state(3, raw.state(3).replace(b"2025-02-27", b"2025-02-26", 1))
     assert verify_chain(services.log.event_log)["first_bad_position"] == 3
 
 
-def test_an_edited_envelope_is_detected(stored: tuple[Services, sqlite3.Connection]) -> None:
-    services, db = stored
-    state = db.execute("SELECT state FROM stored_events WHERE rowid = 2").fetchone()[0]
-    db.execute("UPDATE stored_events SET state = ? WHERE rowid = 2", (state.replace(b"alice", b"mallory"),))
+def test_an_edited_envelope_is_detected(stored: tuple[Services, RawDB]) -> None:
+    services, raw = stored
+    raw.set_state(2, raw.state(2).replace(b"alice", b"mallory"))
     assert verify_chain(services.log.event_log)["first_bad_position"] == 2
 
 
-def test_a_deleted_row_is_detected(stored: tuple[Services, sqlite3.Connection]) -> None:
-    services, db = stored
-    db.execute("DELETE FROM stored_events WHERE rowid = 2")
+def test_a_deleted_row_is_detected(stored: tuple[Services, RawDB]) -> None:
+    services, raw = stored
+    raw.execute("DELETE FROM stored_events WHERE rowid = 2")
     assert verify_chain(services.log.event_log)["first_bad_position"] == 2
-    db.execute("DELETE FROM nl_chain WHERE position = 2")  # covering tracks breaks the next link
+    raw.execute("DELETE FROM nl_chain WHERE position = 2")  # covering tracks breaks the next link
     assert verify_chain(services.log.event_log)["first_bad_position"] == 3
 
 
-def test_swapped_rows_are_detected(stored: tuple[Services, sqlite3.Connection]) -> None:
-    services, db = stored
-    a, b = (db.execute("SELECT state FROM stored_events WHERE rowid = ?", (i,)).fetchone()[0] for i in (2, 3))
-    db.execute("UPDATE stored_events SET state = ? WHERE rowid = 2", (b,))
-    db.execute("UPDATE stored_events SET state = ? WHERE rowid = 3", (a,))
+def test_swapped_rows_are_detected(stored: tuple[Services, RawDB]) -> None:
+    services, raw = stored
+    second, third = raw.state(2), raw.state(3)
+    raw.set_state(2, third)
+    raw.set_state(3, second)
     assert verify_chain(services.log.event_log)["first_bad_position"] == 2
 
 
-def test_an_inserted_row_is_detected(stored: tuple[Services, sqlite3.Connection]) -> None:
-    services, db = stored
-    row = db.execute("SELECT originator_id, topic, state FROM stored_events WHERE rowid = 4").fetchone()
-    db.execute("INSERT INTO stored_events (rowid, originator_id, originator_version, topic, state) "
-               "VALUES (10, ?, 99, ?, ?)", row)
+def test_an_inserted_row_is_detected(stored: tuple[Services, RawDB]) -> None:
+    services, raw = stored
+    row = raw.execute("SELECT originator_id, topic, state FROM stored_events WHERE rowid = 4").fetchone()
+    raw.execute("INSERT INTO stored_events (rowid, originator_id, originator_version, topic, state) "
+                "VALUES (10, ?, 99, ?, ?)", [row["originator_id"], row["topic"], row["state"]])
     assert verify_chain(services.log.event_log)["first_bad_position"] == 10
 
 

@@ -24,6 +24,7 @@ from projections.store.rebuild import log_size, rebuild
 from tests.app.test_read_model_properties import replayed_everything, run, stored_everything
 from tests.conftest import OPENING
 from tests.strategies import ANY_TYPES, KEYS, PARTIES, PREFIX, RESPONSES, _any_fact, when
+from tests.raw_db import RawDB
 
 DEMO = Path(__file__).parents[2] / "api" / "demo" / "istanbul-2025.jsonl"
 DEMO_ID = "5d0c2a4e-7f3b-4c1e-9a59-2b8f1e6d4a10"
@@ -150,8 +151,9 @@ def test_a_log_cut_back_behind_the_services_back_still_takes_appends(services: S
     append(services, nid, {"type": "round.scheduled", "occurred_at": "2025-03-01", "round_id": "r1"},
            {"type": "round.started", "occurred_at": "2025-03-10", "round_id": "r1"})
     head = services.log.event_log.head()["position"]
-    services.log.database.execute("DELETE FROM stored_events WHERE rowid = ?", [head])
-    services.log.database.execute("DELETE FROM nl_chain WHERE position = ?", [head])
+    with RawDB(services.settings.db) as raw:
+        raw.execute("DELETE FROM stored_events WHERE rowid = ?", [head])
+        raw.execute("DELETE FROM nl_chain WHERE position = ?", [head])
     services.log.repository.cache.get(UUID(nid), evict=True)  # as after a restart: the cache still had it
     [again] = append(services, nid, {"type": "round.cancelled", "occurred_at": "2025-03-05", "round_id": "r1"})
     assert again["position"] == head + 1  # positions are never handed out twice

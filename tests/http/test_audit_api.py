@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 import pytest
@@ -13,6 +12,7 @@ from api.settings import Settings
 from projections.audit_index import AuditIndex
 from projections.log_query import LogFilter
 from tests.conftest import OPENING, bearer
+from tests.raw_db import RawDB
 
 
 def round_proposed(round_id: str) -> dict[str, Any]:
@@ -130,8 +130,8 @@ def test_bad_filters_are_422_naming_the_parameter(client: TestClient, tokens: di
 def test_the_index_catches_up_on_open_and_can_be_rebuilt(settings: Settings, client: TestClient,
                                                           recorded: dict) -> None:
     before = audit(client, recorded["auditor"], recorded_by="bob")["items"]
-    with sqlite3.connect(settings.db) as db:
-        db.execute("DELETE FROM nl_audit WHERE position % 2 = 0")
+    with RawDB(settings.db) as db:
+        db.execute("DELETE FROM nl_audit WHERE position - (position / 2) * 2 = 0")  # even positions
     reopened = Services.open(settings)
     try:
         assert reopened.queries.page(LogFilter(recorded_by="bob"), None, 100) == before

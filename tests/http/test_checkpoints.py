@@ -7,7 +7,6 @@ import base64
 import hashlib
 import json
 import os
-import sqlite3
 import stat
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +25,7 @@ from domain.chain import link_hash
 from domain.errors import RuleViolation
 from domain.storage.log import EventLog
 from tests.conftest import bearer
+from tests.raw_db import RawDB
 
 
 def proposal(i: int) -> dict[str, Any]:
@@ -101,41 +101,40 @@ def test_a_forged_or_altered_checkpoint_fails(client: TestClient, auditor: dict,
     assert not other_key["ok"] and "0123456789abcdef" in other_key["problems"][0]
 
 
-def _rows(db: sqlite3.Connection, *positions: int) -> list[bytes]:
-    return [db.execute("SELECT state FROM stored_events WHERE rowid = ?", (p,)).fetchone()[0] for p in positions]
+def _rows(db: RawDB, *positions: int) -> list[bytes]:
+    return [db.state(p) for p in positions]
 
 
-def edit_state(db: sqlite3.Connection) -> None:
+def edit_state(db: RawDB) -> None:
     (state,) = _rows(db, 3)
     stored = json.loads(state)
     stored["record"]["round_id"] = "r-edited"
     db.execute("UPDATE stored_events SET state = ? WHERE rowid = 3", (json.dumps(stored).encode(),))
 
 
-def delete_row(db: sqlite3.Connection) -> None:
+def delete_row(db: RawDB) -> None:
     db.execute("DELETE FROM stored_events WHERE rowid = 4")
 
 
-def delete_row_and_link(db: sqlite3.Connection) -> None:
+def delete_row_and_link(db: RawDB) -> None:
     db.execute("DELETE FROM stored_events WHERE rowid = 4")
     db.execute("DELETE FROM nl_chain WHERE position = 4")
 
 
-def swap_rows(db: sqlite3.Connection) -> None:
+def swap_rows(db: RawDB) -> None:
     third, fifth = _rows(db, 3, 5)
     db.execute("UPDATE stored_events SET state = ? WHERE rowid = 3", (fifth,))
     db.execute("UPDATE stored_events SET state = ? WHERE rowid = 5", (third,))
 
 
-def truncate(db: sqlite3.Connection) -> None:
+def truncate(db: RawDB) -> None:
     db.execute("DELETE FROM stored_events WHERE rowid > 5")
     db.execute("DELETE FROM nl_chain WHERE position > 5")
 
 
-def rewrite_consistently(db: sqlite3.Connection) -> None:
+def rewrite_consistently(db: RawDB) -> None:
     """Edit an event, then recompute every later link: the chain alone can no longer tell."""
     edit_state(db)
-    db.row_factory = sqlite3.Row
     prev = db.execute("SELECT hash FROM nl_chain WHERE position = 2").fetchone()["hash"]
     rows = db.execute("SELECT rowid AS position, originator_id, originator_version, state, NULL AS prev_hash, "
                       "NULL AS hash FROM stored_events WHERE rowid >= 3 ORDER BY rowid").fetchall()
@@ -145,10 +144,9 @@ def rewrite_consistently(db: sqlite3.Connection) -> None:
         prev = new
 
 
-def truncate_and_grow_again(db: sqlite3.Connection) -> None:
+def truncate_and_grow_again(db: RawDB) -> None:
     """Cut the log back to position 5, then append four different events 6 to 9, chained
     properly: the log reaches past the checkpoint again and its chain is intact."""
-    db.row_factory = sqlite3.Row
     tail = db.execute("SELECT rowid AS position, originator_id, originator_version, state, NULL AS prev_hash, "
                       "NULL AS hash, topic FROM stored_events WHERE rowid BETWEEN 6 AND 9 ORDER BY rowid").fetchall()
     truncate(db)
@@ -168,7 +166,7 @@ def truncate_and_grow_again(db: sqlite3.Connection) -> None:
         prev = new
 
 
-TAMPERING: dict[str, tuple[Callable[[sqlite3.Connection], None], str]] = {
+TAMPERING: dict[str, tuple[Callable[[RawDB], None], str]] = {
     "edited": (edit_state, "broken at position 3"),
     "dropped": (delete_row, "broken at position 4"),
     "dropped with its link": (delete_row_and_link, "broken at position 5"),
@@ -183,7 +181,7 @@ TAMPERING: dict[str, tuple[Callable[[sqlite3.Connection], None], str]] = {
 def test_each_kind_of_tampering_is_caught(settings: Settings, client: TestClient, auditor: dict,
                                           checkpoint: dict, kind: str) -> None:
     tamper, problem = TAMPERING[kind]
-    with sqlite3.connect(settings.db) as db:
+    with RawDB(settings.db) as db:
         tamper(db)
     proof = prove(client, auditor, checkpoint)
     assert not proof["ok"] and proof["signature_valid"] and not proof["extends_checkpoint"]
@@ -192,16 +190,15 @@ def test_each_kind_of_tampering_is_caught(settings: Settings, client: TestClient
 
 def test_no_checkpoint_is_signed_for_a_broken_chain(settings: Settings, client: TestClient, auditor: dict,
                                                     checkpoint: dict) -> None:
-    with sqlite3.connect(settings.db) as db:
-        db.execute("UPDATE stored_events SET state = CAST(REPLACE(CAST(state AS TEXT), 'r7', 'r77') AS BLOB) "
-                   "WHERE rowid = 9")
+    with RawDB(settings.db) as db:
+        db.set_state(9, db.state(9).replace(b"r7", b"r77"))
     refused = client.get("/audit/checkpoint", headers=auditor)
     assert refused.status_code == 409 and "position 9" in refused.json()["detail"]
 
 
 def test_a_new_process_walks_the_whole_chain_before_its_first_checkpoint(settings: Settings, client: TestClient,
                                                                           auditor: dict, checkpoint: dict) -> None:
-    with sqlite3.connect(settings.db) as db:
+    with RawDB(settings.db) as db:
         edit_state(db)
     restarted = Services.open(settings)
     try:
@@ -214,7 +211,7 @@ def test_a_new_process_walks_the_whole_chain_before_its_first_checkpoint(setting
 def test_a_log_cut_back_below_what_was_signed_is_not_signed_again(settings: Settings, client: TestClient,
                                                                   auditor: dict, checkpoint: dict) -> None:
     assert client.get("/audit/checkpoint", headers=auditor).json()["position"] == 10
-    with sqlite3.connect(settings.db) as db:
+    with RawDB(settings.db) as db:
         truncate(db)
     refused = client.get("/audit/checkpoint", headers=auditor)
     assert refused.status_code == 409 and "cut back" in refused.json()["detail"]
@@ -239,7 +236,7 @@ def test_a_malformed_checkpoint_is_422_naming_the_field(client: TestClient, audi
 
 def test_the_key_is_created_once_private_to_its_owner_and_kept(settings: Settings, services: Services,
                                                                client: TestClient, auditor: dict) -> None:
-    key_file = Path(f"{settings.db}.ed25519")
+    key_file = settings.signing_key or Path(f"{settings.db}.ed25519")
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     first = client.get("/audit/public-key", headers=auditor).json()["key_id"]
     with TestClient(create_app(settings, Services.open(settings))) as restarted:

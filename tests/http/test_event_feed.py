@@ -3,7 +3,6 @@ when read while writers are appending."""
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from typing import Any
 
@@ -13,6 +12,7 @@ from api.services import Services
 from api.settings import Settings
 from domain.appending import AppendRequest
 from tests.conftest import OPENING, bearer
+from tests.raw_db import RawDB
 
 
 def proposal(i: int) -> dict[str, Any]:
@@ -92,7 +92,7 @@ def test_a_reader_paging_during_concurrent_writes_sees_every_event_once(
     for t in threads:
         t.join()
     assert len(heads) > 3  # the reader really did page while the log grew
-    with sqlite3.connect(settings.db) as db:
+    with RawDB(settings.db) as db:
         stored = [r[0] for r in db.execute("SELECT rowid FROM stored_events ORDER BY rowid")]
     assert len(stored) == writers * (per_writer + 1)
     assert seen == stored  # in order, no duplicates, nothing missing
