@@ -69,7 +69,7 @@ def serve(
         _, token = services.principals.create("demo-recorder", "recorder")
         print(f"Demo: {loaded} events of the 2025 Istanbul talks loaded into {db}." if loaded
               else f"Demo: {db} already holds events; nothing loaded.")
-        print(f"Browse {url}/negotiations (no token needed) and {url}/docs")
+        print(f"Open {url}/ in a browser, or the API at {url}/negotiations (no token needed); docs at {url}/docs")
         print(f"Recorder token (send as 'Authorization: Bearer <token>'):\n{token}", flush=True)
     try:
         uvicorn.run(create_app(settings, services), host=host, port=port, log_level="info",
