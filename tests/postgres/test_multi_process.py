@@ -25,6 +25,21 @@ def statement(n: int) -> dict[str, Any]:
             "speaker": {"name": "Spokesperson", "participant_id": "ru"}, "text": f"statement {n}"}
 
 
+def all_at_once(count: int, work: Any) -> None:
+    """Runs work(0..count-1) in threads released together, and waits for them."""
+    barrier = threading.Barrier(count)
+
+    def released(index: int) -> None:
+        barrier.wait()
+        work(index)
+
+    threads = [threading.Thread(target=released, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
 @pytest.fixture
 def two_servers(pg_url: str, start_server: Any) -> tuple[list[str], dict[str, str]]:
     token = run_cli("token", "create", "writer", "--role", "admin", "--db", pg_url).stdout.splitlines()[-1]
@@ -52,11 +67,7 @@ def test_concurrent_writers_on_two_processes_lose_and_duplicate_nothing(two_serv
                     else:
                         failures.append(response.text)
 
-    threads = [threading.Thread(target=writer, args=(i,)) for i in range(WRITERS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    all_at_once(WRITERS, writer)
     assert not failures
     stored = [json.loads(line) for line in run_cli("export", "--db", pg_url).stdout.splitlines()]
     stored_ids = [e["event_id"] for e in stored]
@@ -76,19 +87,13 @@ def test_if_match_lets_exactly_one_of_racing_writers_win_across_processes(two_se
     urls, auth = two_servers
     nid = httpx.post(f"{urls[0]}/negotiations", json=OPENING, headers=auth).json()["id"]
     statuses: list[int] = []
-    barrier = threading.Barrier(WRITERS)
 
     def racer(index: int) -> None:
-        barrier.wait()
         response = httpx.post(f"{urls[index % 2]}/negotiations/{nid}/events", json=statement(index),
                               headers={**auth, "If-Match": '"1"'}, timeout=30)
         statuses.append(response.status_code)
 
-    threads = [threading.Thread(target=racer, args=(i,)) for i in range(WRITERS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    all_at_once(WRITERS, racer)
     assert sorted(statuses) == [201] + [409] * (WRITERS - 1)
 
 
@@ -96,19 +101,13 @@ def test_one_idempotency_key_stores_one_event_across_processes(two_servers: Any)
     urls, auth = two_servers
     nid = httpx.post(f"{urls[0]}/negotiations", json=OPENING, headers=auth).json()["id"]
     bodies: list[Any] = []
-    barrier = threading.Barrier(WRITERS)
 
     def retrier(index: int) -> None:
-        barrier.wait()
         response = httpx.post(f"{urls[index % 2]}/negotiations/{nid}/events", json=statement(1),
                               headers={**auth, "Idempotency-Key": "same-key"}, timeout=30)
         bodies.append((response.status_code, response.json()))
 
-    threads = [threading.Thread(target=retrier, args=(i,)) for i in range(WRITERS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    all_at_once(WRITERS, retrier)
     assert {status for status, _ in bodies} == {201}
     assert len({body["event_id"] for _, body in bodies}) == 1
     assert httpx.get(f"{urls[1]}/negotiations/{nid}", headers=auth).json()["version"] == 2
