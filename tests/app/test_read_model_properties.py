@@ -23,11 +23,12 @@ from api.settings import Settings
 from domain.application import AppendRequest
 from domain.errors import DomainError
 from domain.valid_time import parse_instant
-from projections.entities import KINDS, is_correction, touches, view
+from projections.entities import KINDS, is_correction, view
 from projections.entities import states as replayed_states
 from projections.negotiation import summarize
 from projections.store.queries import ReadModels
 from tests.conftest import OPENING
+from tests.views import all_items, replayed_everything, stored_everything
 from tests.strategies import INTRODUCERS, operations, timelines, when
 
 PROPERTY = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -73,15 +74,6 @@ def without_ids(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
             for i in items]
 
 
-def all_items(models: ReadModels, nid: str, kind: str, **axes: Any) -> list[dict[str, Any]]:
-    items, cursor = [], None
-    while True:
-        page = models.entities(nid, kind, limit=3, cursor=cursor, **axes)
-        items += page["items"]
-        if not (cursor := page["next_cursor"]):
-            return items
-
-
 @PROPERTY
 @given(facts=timelines(), seed=st.integers(0, 2**32 - 1))
 def test_the_same_facts_in_any_order_give_the_same_answers(svc: Services, facts: list[dict[str, Any]],
@@ -101,29 +93,6 @@ def test_the_same_facts_in_any_order_give_the_same_answers(svc: Services, facts:
             for kind in KINDS:
                 assert without_ids(all_items(models, first, kind, as_of=at)) == \
                     without_ids(all_items(models, second, kind, as_of=at)), (kind, at)
-
-
-def stored_everything(models: ReadModels, nid: str, **axes: Any) -> dict[str, Any]:
-    found: dict[str, Any] = {"negotiation": models.negotiation(nid, **axes)}
-    for kind in KINDS:
-        found[kind] = {item[f"{kind}_id"]: models.entity(nid, kind, item[f"{kind}_id"], **axes)
-                       for item in all_items(models, nid, kind, **axes)}
-    return found
-
-
-def replayed_everything(nid: str, stream: list[dict[str, Any]]) -> dict[str, Any]:
-    """What a full replay of the stream says, with each entity's position from its events."""
-    by_id = {e["event_id"]: e for e in stream}
-    last: dict[tuple[str, str], int] = {}
-    for event in stream:
-        about = touches(by_id[event["target_event_id"]]) if is_correction(event) else touches(event)
-        for entity in about:
-            last[entity] = max(last.get(entity, 0), event["position"])
-    found: dict[str, Any] = {"negotiation": summarize(nid, stream)}
-    for kind in KINDS:
-        found[kind] = {key: {**view(kind, state), "position": last[(kind, key)]}
-                       for key, state in replayed_states(kind, stream).items()}
-    return found
 
 
 def run(svc: Services, nid: str, ops: list[tuple[str, Any]], after_each: Any = None) -> list[dict[str, Any]]:

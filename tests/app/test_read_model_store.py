@@ -21,7 +21,8 @@ from domain.valid_time import parse_instant
 from projections.store.loading import entity_events
 from projections.store.queries import ReadModels
 from projections.store.rebuild import log_size, rebuild
-from tests.app.test_read_model_properties import replayed_everything, run, stored_everything
+from tests.app.test_read_model_properties import run
+from tests.views import replayed_everything, stored_everything
 from tests.conftest import OPENING
 from tests.strategies import ANY_TYPES, KEYS, PARTIES, PREFIX, RESPONSES, _any_fact, when
 from tests.raw_db import RawDB

@@ -1,18 +1,23 @@
 """Several API processes on one PostgreSQL database, as the compose file runs them: concurrent
-writers lose nothing, duplicate nothing, and keep the chain intact."""
+writers lose nothing, duplicate nothing, keep the chain intact, and every view equals a replay."""
 
 from __future__ import annotations
 
 import json
 import random
 import threading
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from api.services import Services
+from api.settings import Settings
+from projections.store.queries import ReadModels
 from tests.conftest import OPENING
 from tests.processes import run_cli
+from tests.views import views_match_replay
 
 pytestmark = pytest.mark.postgres
 
@@ -47,7 +52,8 @@ def two_servers(pg_url: str, start_server: Any) -> tuple[list[str], dict[str, st
     return [s.url for s in servers], {"Authorization": f"Bearer {token}"}
 
 
-def test_concurrent_writers_on_two_processes_lose_and_duplicate_nothing(two_servers: Any, pg_url: str) -> None:
+def test_concurrent_writers_on_two_processes_lose_and_duplicate_nothing(two_servers: Any, pg_url: str,
+                                                                        tmp_path: Path) -> None:
     urls, auth = two_servers
     shared = httpx.post(f"{urls[0]}/negotiations", json=OPENING, headers=auth).json()["id"]
     acknowledged: list[str] = []
@@ -81,6 +87,12 @@ def test_concurrent_writers_on_two_processes_lose_and_duplicate_nothing(two_serv
         per_stream.setdefault(e["negotiation_id"], []).append(e["version"])
     assert all(v == list(range(1, len(v) + 1)) for v in per_stream.values())
     assert json.loads(run_cli("verify", "--db", pg_url).stdout)["ok"] is True
+    services = Services.open(Settings(db=pg_url, signing_key=tmp_path / "key"))
+    try:
+        for negotiation_id in per_stream:
+            assert views_match_replay(ReadModels(services.log), negotiation_id, services.log.stream(negotiation_id))
+    finally:
+        services.close()
 
 
 def test_if_match_lets_exactly_one_of_racing_writers_win_across_processes(two_servers: Any) -> None:
