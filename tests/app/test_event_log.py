@@ -4,6 +4,7 @@ durably, idempotently, and chained."""
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -142,6 +143,20 @@ def test_an_edited_envelope_is_detected(stored: tuple[Services, RawDB]) -> None:
     services, raw = stored
     raw.set_state(2, raw.state(2).replace(b"alice", b"mallory"))
     assert verify_chain(services.log.event_log)["first_bad_position"] == 2
+
+
+def test_an_edited_recorded_at_is_detected(stored: tuple[Services, RawDB]) -> None:
+    services, raw = stored
+    state = raw.state(3)
+    stamp = json.loads(state)["record"]["recorded_at"]
+    raw.set_state(3, state.replace(stamp.encode(), b"2024-01-01T00:00:00Z"))
+    assert verify_chain(services.log.event_log)["first_bad_position"] == 3
+
+
+def test_a_row_moved_to_another_position_is_detected(stored: tuple[Services, RawDB]) -> None:
+    services, raw = stored
+    raw.execute("UPDATE stored_events SET rowid = 40 WHERE rowid = 3")
+    assert verify_chain(services.log.event_log)["first_bad_position"] == 3
 
 
 def test_a_deleted_row_is_detected(stored: tuple[Services, RawDB]) -> None:
