@@ -10,6 +10,8 @@ from fastapi_offline import FastAPIOffline
 
 from api import openapi_docs, problems
 from api.body import BodyLimit
+from api.fast_paths import FastPaths
+from api.responses import JSONBody
 from api.url_guard import RefuseNul
 from api.routes import audit, checkpoints, events, feed, health, negotiations, state, tokens, web, writes
 from api.services import Services
@@ -32,7 +34,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             app.state.services.close()
 
     # Swagger UI and ReDoc assets are served from the package, never from a CDN.
-    app = FastAPIOffline(title="negotiation-log", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPIOffline(title="negotiation-log", version="1.0.0", description=DESCRIPTION, lifespan=lifespan,
+                         default_response_class=JSONBody)
     app.state.services = services or Services.open(settings)
     # Created on first start, so the public key can be handed out before any checkpoint is.
     app.state.services.checkpoints.private_key()
@@ -43,6 +46,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         app.include_router(module.router)
     # The web page at / (and its files under /web/): a client of the routes above, no token needed.
     app.include_router(web.router)
+    app.add_middleware(FastPaths, services=app.state.services)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, timeout=settings.body_timeout)
     app.add_middleware(RefuseNul)
     return app

@@ -26,11 +26,16 @@ async def services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(services)]
 
 
-def bearer_token(request: Request) -> str | None:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+def bearer_token(authorization: str | None) -> str | None:
+    scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer":
         return None
     return token.strip() or None
+
+
+def authenticate(svc: Services, authorization: str | None, action: str) -> Principal:
+    """The principal behind an Authorization header value, if it may do `action`."""
+    return _authenticate(svc, bearer_token(authorization), action)
 
 
 def _authenticate(svc: Services, token: str | None, action: str) -> Principal:
@@ -48,7 +53,7 @@ def _authenticate(svc: Services, token: str | None, action: str) -> Principal:
 
 def require(action: str):  # noqa: ANN201 - returns a FastAPI dependency
     async def dependency(request: Request) -> Principal:
-        return _authenticate(request.app.state.services, bearer_token(request), action)
+        return authenticate(request.app.state.services, request.headers.get("authorization"), action)
 
     dependency.__name__ = f"require_{action}"
     return dependency

@@ -53,7 +53,8 @@ class LiveHead:
     def after_insert(self, cursor: Cursor, dialect: Dialect, events: Sequence[dict[str, Any]]) -> None:
         if events:
             with self._lock:
-                self._inserted = max(self._inserted, max(e["position"] for e in events))
+                # In position order (domain.storage.writes sorts them): the last is the highest.
+                self._inserted = max(self._inserted, events[-1]["position"])
                 self._inserted_at = time.monotonic()
             self._nudged.set()
 

@@ -16,6 +16,8 @@ from domain.errors import (
     DomainError, IdempotencyKeyReused, NotFound, RuleViolation, ValidationFailed, VersionConflict,
 )
 
+from api.responses import JSONBody
+
 PROBLEM_JSON = "application/problem+json"
 
 STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
@@ -47,10 +49,21 @@ def problem_response(status: int, detail: str, *, title: str | None = None, rule
     }
     if rule:
         body["rule"] = rule
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    return JSONBody(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+def error_response(exc: Exception, path: str) -> JSONResponse | None:
+    """The problem response for one of our errors (domain, edge, storage), or None."""
+    if isinstance(exc, DomainError):
+        return _domain_error(None, exc)
+    if isinstance(exc, Problem):
+        return _problem(None, exc)
+    if isinstance(exc, PersistenceError):
+        return _storage_problem(path, exc)
+    return None
+
+
+def _domain_error(request: Request | None, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     status = next(code for cls, code in STATUS_BY_ERROR if isinstance(exc, cls))
     extra: dict[str, Any] = {}
@@ -61,7 +74,7 @@ def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(status, exc.detail, title=exc.title, rule=exc.rule, **extra)
 
 
-def _problem(request: Request, exc: Exception) -> JSONResponse:
+def _problem(request: Request | None, exc: Exception) -> JSONResponse:
     assert isinstance(exc, Problem)
     return problem_response(exc.status, exc.detail, rule=exc.rule, headers=exc.headers, **exc.extra)
 
@@ -81,9 +94,13 @@ def _http(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _storage(request: Request, exc: Exception) -> JSONResponse:
+    return _storage_problem(request.url.path, exc)
+
+
+def _storage_problem(path: str, exc: Exception) -> JSONResponse:
     # Lock timeouts, a full disk, a read-only or unreachable database: nothing was stored, and
     # the client may retry. The cause goes to the log, not to the client.
-    logging.getLogger("negotiation_log").warning("storage error on %s: %r", request.url.path, exc)
+    logging.getLogger("negotiation_log").warning("storage error on %s: %r", path, exc)
     return problem_response(503, "the database is unavailable or busy; nothing was stored, retry later",
                             rule="storage", headers={"Retry-After": "1"})
 

@@ -16,13 +16,14 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, Transcoder
 
 from domain.aggregate import Negotiation
 from domain.appending import AppendRequest, AppendResult, Prepared, UnitOfWork
 from domain.errors import DomainError, IdempotencyKeyReused, NotFound, RuleViolation, VersionConflict
 from domain.storage.database import Database
 from domain.storage.log import EventLog
+from domain.storage.transcoder import FastJSONTranscoder
 from domain.storage.writes import PendingWrite, TransactionHook
 
 __all__ = ["AppendRequest", "AppendResult", "NegotiationLog"]
@@ -57,6 +58,11 @@ class NegotiationLog(Application[UUID]):
         # (id, version) key and the events table lock.
         self._write_lock = threading.Lock()
         self._last_recorded_at = datetime.min.replace(tzinfo=timezone.utc)
+
+    def construct_transcoder(self) -> Transcoder:
+        transcoder = FastJSONTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
 
     # -- writing --------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -53,6 +54,7 @@ class ValidTime:
         return {"occurred_from": format_utc(self.start), "occurred_until": format_utc(self.end)}
 
 
+@lru_cache(maxsize=4096)  # events of one request share their recorded time; dates repeat
 def format_utc(dt: datetime) -> str:
     """`2025-02-27T00:00:00Z`, with `.ffffff` only when there are microseconds. A naive value
     is taken to be UTC already, matching the contract's "no offset means UTC"."""
@@ -69,6 +71,13 @@ def parse_valid_time(text: str) -> ValidTime:
     """Any §2 form, including an interval. Raises ValueError saying what is accepted."""
     if not isinstance(text, str):
         raise ValueError(f"a time must be a string; accepted forms: {ACCEPTED_FORMS}")
+    return _parse_valid_time(text)
+
+
+# Every event's time is parsed when it is validated, checked and indexed, and most events
+# name a day that others name too. ValidTime is frozen, so sharing one is safe.
+@lru_cache(maxsize=4096)
+def _parse_valid_time(text: str) -> ValidTime:
     parts = text.split("/")
     if len(parts) == 1:
         start, end = _parse_single(text)

@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any
 
 from domain.storage.log import EventLog
 
 
+@lru_cache(maxsize=1024)  # the events of one append share their recorded time
 def sortable_time(value: datetime | str) -> str:
     """UTC at fixed width (`2025-04-10T07:00:00.000000Z`), so text order is time order: the
     stored `recorded_at` drops `.000000`, which would sort `…:00Z` after `…:00.5Z`."""

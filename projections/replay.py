@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from domain.valid_time import parse_valid_time
@@ -15,6 +16,7 @@ from domain.valid_time import parse_valid_time
 CORRECTION_TYPES = ("record.corrected", "record.retracted")
 
 
+@lru_cache(maxsize=4096)  # recorded times are shared by a request's events; days repeat
 def utc(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
 
 from domain.application import AppendRequest, AppendResult
+from domain.principals import Principal
 from projections.negotiation import summarize
 
 from api.auth import Recorder
 from api.body import parse_json, request_fingerprint
 from api.openapi_docs import EVENT_BODY, OPENING_BODY, problem_responses
 from api.problems import Problem
+from api.responses import JSONBody
 from api.services import Services
 
 router = APIRouter(tags=["recording"])
@@ -48,26 +48,30 @@ def _key(idempotency_key: str | None) -> str | None:
     return idempotency_key
 
 
-def _created(body: Any, result: AppendResult, location: str) -> JSONResponse:
+def created_headers(result: AppendResult, location: str) -> dict[str, str]:
     headers = {"Location": location, "ETag": f'"{result.events[-1]["version"]}"'}
     if result.replayed:
         headers["Idempotent-Replayed"] = "true"
-    return JSONResponse(body, status_code=201, headers=headers)
+    return headers
+
+
+def _created(body: Any, result: AppendResult, location: str) -> JSONBody:
+    return JSONBody(body, status_code=201, headers=created_headers(result, location))
 
 
 @router.post("/negotiations", status_code=201, summary="Open a negotiation",
              openapi_extra={**OPENING_BODY, "parameters": [KEY_DOC]},
              responses=problem_responses(400, 401, 403, 409, 413, 422))
-async def open_negotiation(request: Request, principal: Recorder) -> JSONResponse:
+async def open_negotiation(request: Request, principal: Recorder) -> JSONBody:
     svc: Services = request.app.state.services
     idempotency_key = request.headers.get("idempotency-key")
     body = parse_json(await request.body())
     if not isinstance(body, dict):
         raise Problem(422, "a negotiation is opened with one JSON object (the negotiation.opened event)",
                       rule="validation", errors=[{"field": "", "message": "must be a JSON object"}])
-    result = await asyncio.wrap_future(svc.writer.submit(AppendRequest(
+    result = await svc.writer.submit_async(AppendRequest(
         principal=principal.name, events=[body], idempotency_key=_key(idempotency_key),
-        request_hash=request_fingerprint("POST", "/negotiations", body, None) if idempotency_key else "")))
+        request_hash=request_fingerprint("POST", "/negotiations", body, None) if idempotency_key else ""))
     opening = result.events[0]
     negotiation = summarize(result.negotiation_id, [opening])
     return _created({**(negotiation or {}), "event": opening}, result, f"/negotiations/{result.negotiation_id}")
@@ -76,15 +80,21 @@ async def open_negotiation(request: Request, principal: Recorder) -> JSONRespons
 @router.post("/negotiations/{negotiation_id}/events", status_code=201, summary="Append one event or a batch",
              openapi_extra={**EVENT_BODY, "parameters": [IF_MATCH_DOC, KEY_DOC]},
              responses=problem_responses(400, 401, 403, 404, 409, 413, 422))
-async def append_events(negotiation_id: str, request: Request, principal: Recorder) -> JSONResponse:
-    svc: Services = request.app.state.services
-    if_match, idempotency_key = request.headers.get("if-match"), request.headers.get("idempotency-key")
-    body = parse_json(await request.body())
+async def append_events(negotiation_id: str, request: Request, principal: Recorder) -> JSONBody:
+    headers = request.headers
+    answer, result = await append(request.app.state.services, principal, negotiation_id, await request.body(),
+                                  headers.get("if-match"), headers.get("idempotency-key"))
+    return _created(answer, result, f"/events/{result.events[0]['event_id']}")
+
+
+async def append(svc: Services, principal: Principal, negotiation_id: str, raw: bytes, if_match: str | None,
+                 idempotency_key: str | None) -> tuple[Any, AppendResult]:
+    """The route's work after authentication, shared with api.fast_paths: (answer, result)."""
+    body = parse_json(raw)
     batch = isinstance(body, list)
-    result = await asyncio.wrap_future(svc.writer.submit(AppendRequest(
+    result = await svc.writer.submit_async(AppendRequest(
         principal=principal.name, negotiation_id=negotiation_id, events=body if batch else [body],
         batch=batch, expected_version=_expected_version(if_match), idempotency_key=_key(idempotency_key),
         request_hash=request_fingerprint("POST", f"/negotiations/{negotiation_id}/events", body, if_match)
-        if idempotency_key else "")))
-    answer: Any = result.events if batch else result.events[0]
-    return _created(answer, result, f"/events/{result.events[0]['event_id']}")
+        if idempotency_key else ""))
+    return (result.events if batch else result.events[0]), result

@@ -3,11 +3,11 @@ envelope that storage owns (negotiation id, version, position, hashes)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
+from domain import jsonfast
 from domain.storage.database import Database
 
 PAGE_SIZE = 1000
@@ -28,7 +28,7 @@ class EventLog:
     @staticmethod
     def decode(row: Mapping[str, Any]) -> dict[str, Any]:
         state = row["state"]
-        record = json.loads(bytes(state))["record"]
+        record = jsonfast.loads(state)["record"]
         event = {**record, "negotiation_id": str(UUID(str(row["originator_id"]))),
                  "version": row["originator_version"], "position": row["position"]}
         if row["hash"] is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
@@ -41,7 +42,15 @@ class SQLiteLogRecorder(SQLiteApplicationRecorder):
 
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent],
                        **kwargs: Any) -> Sequence[int] | None:
-        positions = super()._insert_events(c, stored_events, **kwargs)
+        # One executemany rather than the library's execute per row. This transaction holds
+        # the write lock and AUTOINCREMENT hands out max + 1 per row, so the rows just
+        # inserted hold the consecutive positions ending at last_insert_rowid().
+        c.executemany(self.insert_events_statement,
+                      [(s.originator_id.hex if isinstance(s.originator_id, UUID) else s.originator_id,
+                        s.originator_version, s.topic, s.state) for s in stored_events])
+        c.execute("SELECT last_insert_rowid()")
+        last = c.fetchone()[0]
+        positions = list(range(last - len(stored_events) + 1, last + 1)) if stored_events else []
         write: PendingWrite | None = kwargs.get("nl_write")
         if write is not None and positions:
             write_beside_events(c, SQLITE, stored_events, positions, write)

@@ -24,16 +24,19 @@ def apply_events(cursor: Cursor, dialect: Dialect, events: Sequence[dict[str, An
         return
     stale = forget_from(cursor, dialect, min(e["position"] for e in events))
     touched = stale | index_events(cursor, dialect, events)
+    moved: dict[str, dict[str, int]] = {}
     for negotiation_id, kind, key in sorted(touched):
         if kind != "negotiation":
-            refresh_entity(cursor, dialect, negotiation_id, kind, key)
+            change = refresh_entity(cursor, dialect, negotiation_id, kind, key)
+            by_kind = moved.setdefault(negotiation_id, {})
+            by_kind[kind] = by_kind.get(kind, 0) + change
     # Every event moves its negotiation's counts, so each negotiation is refreshed, after its
     # entities: the counts come from their rows. Only after index rows were forgotten does it
     # need recounting from scratch.
     recount = {nid for nid, _, _ in stale}
     for negotiation_id in sorted({nid for nid, _, _ in touched}):
         new = None if negotiation_id in recount else [e for e in events if e["negotiation_id"] == negotiation_id]
-        refresh_negotiation(cursor, dialect, negotiation_id, new)
+        refresh_negotiation(cursor, dialect, negotiation_id, new, moved.get(negotiation_id))
 
 
 def reset(cursor: Cursor, dialect: Dialect) -> None:

@@ -18,19 +18,28 @@ from projections.store.schema import micros
 Entity = tuple[str, str, str]  # (negotiation id, kind, key)
 
 
+INSERT_EVENT = ("INSERT INTO nl_read_events (position, negotiation_id, version, event_id, type, occurred_us, "
+                "recorded_us, target_position) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+INSERT_TOUCH = "INSERT INTO nl_read_touches (negotiation_id, kind, key, position) VALUES (?, ?, ?, ?)"
+
+
 def index_events(cursor: Cursor, dialect: Dialect, events: Sequence[dict[str, Any]]) -> set[Entity]:
     """Indexes `events` (in position order, so a target in the same batch comes first) and
-    returns the entities whose state they may change, each negotiation's own among them."""
+    returns the entities whose state they may change, each negotiation's own among them.
+    Rows are written in runs with executemany; a correction first writes the run before it,
+    since it looks its target up in the index (the target may be in that run)."""
     touched: set[Entity] = set()
+    event_rows: list[tuple[Any, ...]] = []
+    touch_rows: list[tuple[str, str, str, int]] = []
     for event in sorted(events, key=lambda e: e["position"]):
         nid, position = event["negotiation_id"], event["position"]
         touched.add((nid, "negotiation", nid))
-        target = _target_position(cursor, dialect, event) if is_correction(event) else None
-        cursor.execute(dialect.sql(
-            "INSERT INTO nl_read_events (position, negotiation_id, version, event_id, type, occurred_us, "
-            "recorded_us, target_position) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
-            (position, nid, event["version"], event["event_id"], event["type"],
-             micros(utc(event["occurred_from"])), micros(utc(event["recorded_at"])), target))
+        target = None
+        if is_correction(event):
+            _write(cursor, dialect, event_rows, touch_rows)
+            target = _target_position(cursor, dialect, event)
+        event_rows.append((position, nid, event["version"], event["event_id"], event["type"],
+                           micros(utc(event["occurred_from"])), micros(utc(event["recorded_at"])), target))
         if target is not None:
             flag = "retracted" if event["type"] == "record.retracted" else "corrected"
             cursor.execute(dialect.sql(f"UPDATE nl_read_events SET {flag} = 1 WHERE position = ?"), (target,))
@@ -38,12 +47,20 @@ def index_events(cursor: Cursor, dialect: Dialect, events: Sequence[dict[str, An
                 cursor, dialect, "SELECT kind, key FROM nl_read_touches WHERE position = ?", [target])]
         else:
             entities = touches(event)
-        if entities:
-            cursor.executemany(  # type: ignore[attr-defined]
-                dialect.sql("INSERT INTO nl_read_touches (negotiation_id, kind, key, position) VALUES (?, ?, ?, ?)"),
-                [(nid, kind, key, position) for kind, key in entities])
+        touch_rows += [(nid, kind, key, position) for kind, key in entities]
         touched.update((nid, kind, key) for kind, key in entities)
+    _write(cursor, dialect, event_rows, touch_rows)
     return touched
+
+
+def _write(cursor: Cursor, dialect: Dialect, event_rows: list[tuple[Any, ...]],
+           touch_rows: list[tuple[str, str, str, int]]) -> None:
+    if event_rows:
+        cursor.executemany(dialect.sql(INSERT_EVENT), event_rows)  # type: ignore[attr-defined]
+        event_rows.clear()
+    if touch_rows:
+        cursor.executemany(dialect.sql(INSERT_TOUCH), touch_rows)  # type: ignore[attr-defined]
+        touch_rows.clear()
 
 
 def forget_from(cursor: Cursor, dialect: Dialect, first: int) -> set[Entity]:

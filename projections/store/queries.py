@@ -4,10 +4,10 @@ index, so asking about one round of a long negotiation reads that round's events
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
+from domain import jsonfast
 from domain.application import NegotiationLog
 from domain.errors import NotFound
 
@@ -37,7 +37,7 @@ class ReadModels:
                              "AND kind = 'negotiation' AND key = ?", [negotiation_id, negotiation_id])
                 if not found:
                     raise NotFound(f"no negotiation {negotiation_id}", rule="negotiation-exists")
-                return json.loads(found[0]["body"])  # type: ignore[no-any-return]
+                return jsonfast.loads(found[0]["body"])  # type: ignore[no-any-return]
             self._require_negotiation(cursor, negotiation_id, None)
             state = negotiation_at(cursor, self.dialect, negotiation_id, as_of=as_of, known_at=known_at)
         if state is None:
@@ -49,13 +49,15 @@ class ReadModels:
     def entity(self, negotiation_id: str, kind: str, key: str, *, as_of: datetime | None = None,
                known_at: datetime | None = None) -> dict[str, Any]:
         with self.db.transaction(commit=False) as cursor:
-            self._require_negotiation(cursor, negotiation_id, known_at)
             if as_of is None and known_at is None:
+                # One indexed row; only a miss asks whether the negotiation itself exists.
                 found = rows(cursor, self.dialect, "SELECT position, body FROM nl_read_models WHERE "
                              "negotiation_id = ? AND kind = ? AND key = ?", [negotiation_id, kind, key])
                 if not found:
+                    self._require_negotiation(cursor, negotiation_id, None)
                     raise NotFound(f"no {kind} '{key}' in negotiation {negotiation_id}", rule=f"{kind}-exists")
-                return {**json.loads(found[0]["body"]), "position": int(found[0]["position"])}
+                return {**jsonfast.loads(found[0]["body"]), "position": int(found[0]["position"])}
+            self._require_negotiation(cursor, negotiation_id, known_at)
             events = entity_events(cursor, self.dialect, negotiation_id, kind, key, as_of=as_of, known_at=known_at)
             position = last_touch(cursor, self.dialect, negotiation_id, kind, key, known_at)
         state = states(kind, events, as_of=as_of, known_at=known_at).get(key)
@@ -94,7 +96,7 @@ class ReadModels:
             sql += f"AND (since_us > ? OR (since_us = ? AND {key} > ?)) "
             params += [after[0], after[0], after[1]]
         found = rows(cursor, self.dialect, sql + f"ORDER BY since_us, {key} LIMIT ?", [*params, limit + 1])
-        return [(int(r["since_us"]), r["key"], json.loads(r["body"])) for r in found]
+        return [(int(r["since_us"]), r["key"], jsonfast.loads(r["body"])) for r in found]
 
     def _require_negotiation(self, cursor: Any, negotiation_id: str, known_at: datetime | None) -> None:
         opening = rows(cursor, self.dialect, "SELECT recorded_us FROM nl_read_events WHERE negotiation_id = ? "

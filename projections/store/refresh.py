@@ -3,10 +3,10 @@ answer time-travel queries, so the stored view and a replay cannot disagree."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
+from domain import jsonfast
 from domain.storage.dialect import Dialect
 from domain.storage.writes import Cursor
 
@@ -16,28 +16,30 @@ from projections.store.negotiations import COUNT_NAMES, negotiation_at, own_fiel
 from projections.store.schema import micros
 
 
-def refresh_entity(cursor: Cursor, dialect: Dialect, negotiation_id: str, kind: str, key: str) -> None:
+def refresh_entity(cursor: Cursor, dialect: Dialect, negotiation_id: str, kind: str, key: str) -> int:
+    """Returns how the number of existing entities of the kind moved: +1, -1 or 0."""
     events = entity_events(cursor, dialect, negotiation_id, kind, key)
     state = states(kind, events).get(key)
     body = view(kind, state) if state else None
-    _store(cursor, dialect, negotiation_id, kind, key, body,
-           since_us=micros(since(state)) if state else 0, position=last_position(events))
+    return _store(cursor, dialect, negotiation_id, kind, key, body,
+                  since_us=micros(since(state)) if state else 0, position=last_position(events))
 
 
 def refresh_negotiation(cursor: Cursor, dialect: Dialect, negotiation_id: str,
-                        new: Sequence[dict[str, Any]] | None = None) -> None:
-    """With the events just added (`new`), the counts move by what they add and retract, so a
-    long negotiation is not recounted on every append; without them, or with no stored view
-    yet, it is counted from the index."""
+                        new: Sequence[dict[str, Any]] | None = None, moved: dict[str, int] | None = None) -> None:
+    """With the events just added (`new`) and how they moved the number of entities of each
+    kind (`moved`), the counts move by what they add and retract, so a long negotiation is not
+    recounted on every append; without them, or with no stored view yet, it is counted from
+    the index."""
     stored = _stored_body(cursor, dialect, negotiation_id) if new else None
     body = negotiation_at(cursor, dialect, negotiation_id) if stored is None else \
-        _moved_on(cursor, dialect, negotiation_id, stored, new)  # type: ignore[arg-type]
+        _moved_on(cursor, dialect, negotiation_id, stored, new, moved or {})  # type: ignore[arg-type]
     _store(cursor, dialect, negotiation_id, "negotiation", negotiation_id, body, since_us=0,
            position=body["position"] if body else 0)
 
 
 def _moved_on(cursor: Cursor, dialect: Dialect, negotiation_id: str, stored: dict[str, Any],
-              new: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+              new: Sequence[dict[str, Any]], moved: dict[str, int]) -> dict[str, Any] | None:
     own = own_fields(cursor, dialect, negotiation_id)
     if own is None:
         return None
@@ -52,10 +54,10 @@ def _moved_on(cursor: Cursor, dialect: Dialect, negotiation_id: str, stored: dic
         elif not is_correction(event):
             counts["events"] += 1
             counts["statements"] += event["type"] == "statement.issued"
-    per_kind = {r["kind"]: int(r["n"]) for r in rows(
-        cursor, dialect, "SELECT kind, COUNT(*) AS n FROM nl_read_models WHERE negotiation_id = ? "
-                         "AND kind <> 'negotiation' GROUP BY kind", [negotiation_id])}
-    counts.update({name: per_kind.get(kind, 0) for kind, name in COUNT_NAMES.items()})
+    # The stored counts are the number of entity rows; each refreshed entity said whether its
+    # row came or went, so counting the rows again (all of a long negotiation's) is not needed.
+    for kind, name in COUNT_NAMES.items():
+        counts[name] += moved.get(kind, 0)
     last = max(new, key=lambda e: e["position"])
     return {**own, "counts": counts, "version": last["version"], "position": last["position"]}
 
@@ -63,16 +65,20 @@ def _moved_on(cursor: Cursor, dialect: Dialect, negotiation_id: str, stored: dic
 def _stored_body(cursor: Cursor, dialect: Dialect, negotiation_id: str) -> dict[str, Any] | None:
     found = rows(cursor, dialect, "SELECT body FROM nl_read_models WHERE negotiation_id = ? AND kind = "
                                   "'negotiation' AND key = ?", [negotiation_id, negotiation_id])
-    return json.loads(found[0]["body"]) if found else None  # type: ignore[no-any-return]
+    return jsonfast.loads(found[0]["body"]) if found else None  # type: ignore[no-any-return]
 
 
 def _store(cursor: Cursor, dialect: Dialect, negotiation_id: str, kind: str, key: str,
-           body: dict[str, Any] | None, *, since_us: int, position: int) -> None:
-    """Replaces the row; no body means the entity does not exist (any more)."""
+           body: dict[str, Any] | None, *, since_us: int, position: int) -> int:
+    """Replaces the row; no body means the entity does not exist (any more). Returns +1 if
+    the row is new, -1 if it went, 0 if it was replaced or never was."""
     cursor.execute(dialect.sql("DELETE FROM nl_read_models WHERE negotiation_id = ? AND kind = ? AND key = ?"),
                    (negotiation_id, kind, key))
+    # eventsourcing wraps sqlite3's cursor without passing rowcount through.
+    existed = getattr(cursor, "sqlite_cursor", cursor).rowcount > 0
     if body is not None:
         cursor.execute(dialect.sql(
             "INSERT INTO nl_read_models (negotiation_id, kind, key, since_us, position, body) "
             "VALUES (?, ?, ?, ?, ?, ?)"),
-            (negotiation_id, kind, key, since_us, position, json.dumps(body, ensure_ascii=False)))
+            (negotiation_id, kind, key, since_us, position, jsonfast.dumps(body).decode()))
+    return (body is not None) - existed
