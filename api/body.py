@@ -6,11 +6,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import re
 from typing import Any
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from domain.jsonfast import has_long_number
 
 from api.problems import Problem, problem_response
 
@@ -64,14 +65,13 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-_LONG = re.compile(rb"\d{19}")
 _BOM = b"\xef\xbb\xbf"
 
 
 def parse_json(raw: bytes) -> Any:
     # orjson when it reads the body exactly as json.loads would: not when an integer may
     # exceed 64 bits (orjson makes it a float) or a BOM leads; errors are worded by json.
-    if not raw.startswith(_BOM) and not _LONG.search(raw):
+    if not raw.startswith(_BOM) and not has_long_number(raw):
         try:
             return orjson.loads(raw)
         except orjson.JSONDecodeError:

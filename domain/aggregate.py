@@ -60,7 +60,8 @@ class Negotiation(Aggregate):
 
     def _live_target(self, event: ValidatedEvent, target: dict[str, Any] | None) -> dict[str, Any]:
         target_id = event.fields["target_event_id"]
-        if target is None or target_id not in self.knowledge.facts and target_id not in self.knowledge.retracted:
+        # `target` is None unless the event is stored (or pending) in this very negotiation.
+        if target is None:
             raise RuleViolation(f"target_event_id: no event {target_id} in this negotiation",
                                 rule="target-in-negotiation")
         if target_id in self.knowledge.retracted:

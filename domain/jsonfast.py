@@ -8,21 +8,24 @@ text with a run of 19 or more digits is left to the standard library."""
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import orjson
 
-_LONG_BYTES = re.compile(rb"\d{19}")
-_LONG_TEXT = re.compile(r"\d{19}")
+# Digits to "0", everything else to " ": a long run of digits is then one bytes.find, which
+# costs a tenth of a regular expression's search (and less than the parse itself).
+_DIGITS = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
+_RUN = b"0" * 19
+
+
+def has_long_number(data: bytes) -> bool:
+    """Whether `data` has a run of 19 digits or more: a number orjson might not read exactly."""
+    return data.translate(_DIGITS).find(_RUN) >= 0
 
 
 def loads(data: bytes | bytearray | memoryview | str) -> Any:
-    if isinstance(data, str):
-        return json.loads(data) if _LONG_TEXT.search(data) else orjson.loads(data)
-    if not isinstance(data, bytes):
-        data = bytes(data)
-    return json.loads(data) if _LONG_BYTES.search(data) else orjson.loads(data)
+    raw = data.encode() if isinstance(data, str) else data if isinstance(data, bytes) else bytes(data)
+    return json.loads(raw) if has_long_number(raw) else orjson.loads(raw)
 
 
 def dumps(obj: Any) -> bytes:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from domain.fact_owners import FactOwners
 from domain.valid_time import parse_valid_time
 
 # The entity an event type is about, and the field holding its key.
@@ -37,9 +38,17 @@ KEY_FIELDS = frozenset({"round_id", "dispute_id", "proposal_id", "commitment_id"
                         "target_event_id"})
 
 
-@dataclass
+# The facts the rules read more of than their entity: membership changes (who takes part,
+# when) and the endings of entities (a round cancelled or concluded, a proposal or commitment
+# withdrawn), with their valid time. Every other live fact only makes its entity exist.
+MEMBERSHIP_TYPES = frozenset({"negotiation.opened", "participant.joined", "participant.left"})
+KEPT_TYPES = MEMBERSHIP_TYPES | {"round.cancelled", "round.concluded", "proposal.withdrawn",
+                                 "commitment.withdrawn"}
+
+
+@dataclass(slots=True)
 class Fact:
-    """One live event, reduced to what the rules look at."""
+    """One live kept fact, reduced to what the rules look at."""
 
     event_id: str
     type: str
@@ -79,9 +88,14 @@ def fact_from_record(record: dict[str, Any], version: int) -> Fact:
 
 
 class Knowledge:
+    """Kept facts in full; of every other live fact only its entity, so that what a cached
+    negotiation holds grows by a few bytes per event (a negotiation may run to a million)."""
+
     def __init__(self) -> None:
-        self.facts: dict[str, Fact] = {}
-        self.by_entity: dict[tuple[str, str], list[str]] = {}
+        self.facts: dict[str, Fact] = {}  # kept facts only (KEPT_TYPES)
+        self.by_entity: dict[tuple[str, str], list[str]] = {}  # kept facts per entity
+        self.live: dict[tuple[str, str], int] = {}  # live facts per entity, kept or not
+        self.others = FactOwners()  # the entity of each live fact that is not kept
         self.retracted: set[str] = set()
         # Corrections per target, in recording order: merged over the stored target to get
         # the event as it now reads.
@@ -96,17 +110,25 @@ class Knowledge:
             self._learn_correction(record["target_event_id"], record["changes"])
         elif event_type == "record.retracted":
             self._forget(record["target_event_id"])
-        fact = fact_from_record(record, version)
-        self.facts[fact.event_id] = fact
-        if fact.entity:
-            self.by_entity.setdefault(fact.entity, []).append(fact.event_id)
-        if fact.members:
-            self._refresh_participants()
+        if event_type in KEPT_TYPES:
+            fact = fact_from_record(record, version)
+            entity = fact.entity
+            self.facts[fact.event_id] = fact
+            if entity:
+                self.by_entity.setdefault(entity, []).append(fact.event_id)
+            if fact.members:
+                self._refresh_participants()
+        else:
+            entity = entity_of(event_type, record)
+            if entity:
+                self.others.add(record["event_id"], entity)
+        if entity:
+            self.live[entity] = self.live.get(entity, 0) + 1
 
     def _learn_correction(self, target_id: str, changes: dict[str, Any]) -> None:
         self.corrections.setdefault(target_id, []).append(changes)
         fact = self.facts.get(target_id)
-        if fact is None:
+        if fact is None:  # not kept: the rules read only its entity, which cannot be corrected
             return
         if "occurred_at" in changes:
             fact.start = parse_valid_time(changes["occurred_at"]).start
@@ -118,14 +140,18 @@ class Knowledge:
             self._refresh_participants()
 
     def _forget(self, target_id: str) -> None:
-        fact = self.facts.pop(target_id, None)
         self.retracted.add(target_id)
+        fact = self.facts.pop(target_id, None)
         if fact is None:
-            return
-        if fact.entity:
-            self.by_entity[fact.entity].remove(target_id)
-        if fact.members:
-            self._refresh_participants()
+            entity = self.others.pop(target_id)
+        else:
+            entity = fact.entity
+            if entity:
+                self.by_entity[entity].remove(target_id)
+            if fact.members:
+                self._refresh_participants()
+        if entity:
+            self.live[entity] -= 1
 
     def _refresh_participants(self) -> None:
         self.participants = {}
@@ -135,13 +161,22 @@ class Knowledge:
 
     # -- questions the rules ask ---------------------------------------------------------
 
+    def entity_of_fact(self, event_id: str) -> tuple[str, str] | None:
+        fact = self.facts.get(event_id)
+        return fact.entity if fact is not None else self.others.get(event_id)
+
     def history(self, entity: tuple[str, str], *, exclude: str | None = None) -> list[Fact]:
-        """The entity's live facts in valid-time order (ties by recording order)."""
+        """The entity's live kept facts (its endings, for rounds, proposals and commitments)
+        in valid-time order (ties by recording order)."""
         facts = [self.facts[i] for i in self.by_entity.get(entity, ()) if i != exclude]
         return sorted(facts, key=lambda f: (f.start, f.version))
 
     def exists(self, entity: tuple[str, str], *, exclude: str | None = None) -> bool:
-        return bool(self.history(entity, exclude=exclude))
+        """Whether any live fact is about the entity (leaving out `exclude`)."""
+        count = self.live.get(entity, 0)
+        if count and exclude is not None and self.entity_of_fact(exclude) == entity:
+            count -= 1
+        return count > 0
 
     def is_present(self, participant_id: str, at: datetime, *, exclude: str | None = None) -> bool:
         """Whether the participant is part of the talks at `at`: the latest membership

@@ -20,6 +20,7 @@ from domain.storage.writes import Cursor
 from projections.log_query import LogQueries, sortable_time
 
 CHUNK = 500
+FILTERED = ("recorded_by", "negotiation_id", "type", "recorded_at")
 log = logging.getLogger("negotiation_log")
 
 INSERT = ("INSERT INTO nl_audit (position, event_id, negotiation_id, version, type, recorded_by, recorded_at) "
@@ -40,8 +41,11 @@ class AuditIndex:
             "CREATE TABLE IF NOT EXISTS nl_audit ("
             f"position {i} PRIMARY KEY, event_id TEXT NOT NULL, negotiation_id TEXT NOT NULL, "
             f"version {i} NOT NULL, type TEXT NOT NULL, recorded_by TEXT NOT NULL, recorded_at TEXT NOT NULL)")
+        self.finish(cursor, dialect)
+
+    def finish(self, cursor: Cursor, dialect: Dialect) -> None:
         # Each filter reads its own index in position order, so a page is a short range scan.
-        for column in ("recorded_by", "negotiation_id", "type", "recorded_at"):
+        for column in FILTERED:
             cursor.execute(f"CREATE INDEX IF NOT EXISTS nl_audit_{column} ON nl_audit ({column}, position)")
 
     def after_insert(self, cursor: Cursor, dialect: Dialect, events: Sequence[dict[str, Any]]) -> None:
@@ -63,6 +67,14 @@ class AuditIndex:
         for start in range(0, len(missing), CHUNK):
             self._index(db, queries.at_positions(missing[start:start + CHUNK]))
         return len(missing)
+
+    def reset(self, cursor: Cursor, dialect: Dialect) -> None:
+        """Empties the index, inside a rebuild's transaction that refills it. The filters'
+        indexes are dropped until `finish`: built once over the whole table, they cost a
+        fraction of keeping them in step with every page."""
+        cursor.execute("DELETE FROM nl_audit")
+        for column in FILTERED:
+            cursor.execute(f"DROP INDEX IF EXISTS nl_audit_{column}")
 
     def rebuild(self, db: Database, event_log: EventLog) -> int:
         db.execute("DELETE FROM nl_audit")

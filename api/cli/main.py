@@ -202,8 +202,7 @@ def rebuild(db: Db = DEFAULT_DB) -> None:
     try:
         with Progress(*columns, console=err) as progress:
             task = progress.add_task("rebuild", total=log_size(database))
-            replayed = rebuild_read_models(database, lambda n: progress.advance(task, n))
-        AuditIndex().rebuild(database, services.log.event_log)
+            replayed = rebuild_read_models(database, lambda n: progress.advance(task, n), also=[AuditIndex()])
     finally:
         services.close()
     print(f"Rebuilt the read models from {replayed} events.")

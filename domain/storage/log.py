@@ -4,6 +4,7 @@ envelope that storage owns (negotiation id, version, position, hashes)."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -11,6 +12,11 @@ from domain import jsonfast
 from domain.storage.database import Database
 
 PAGE_SIZE = 1000
+
+
+@lru_cache(maxsize=4096)  # most rows read together belong to a few negotiations
+def _negotiation_id(originator_id: UUID | str) -> str:
+    return str(UUID(str(originator_id)))
 
 
 class EventLog:
@@ -29,7 +35,7 @@ class EventLog:
     def decode(row: Mapping[str, Any]) -> dict[str, Any]:
         state = row["state"]
         record = jsonfast.loads(state)["record"]
-        event = {**record, "negotiation_id": str(UUID(str(row["originator_id"]))),
+        event = {**record, "negotiation_id": _negotiation_id(row["originator_id"]),
                  "version": row["originator_version"], "position": row["position"]}
         if row["hash"] is not None:
             event["prev_hash"] = row["prev_hash"]

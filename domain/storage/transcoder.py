@@ -9,15 +9,15 @@ library's {"_type_": "uuid_hex"}: top-level UUIDs are handed to the library's tr
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from uuid import UUID
 
 import orjson
 from eventsourcing.persistence import JSONTranscoder
 
+from domain.jsonfast import has_long_number
+
 _MARK = b'"_type_"'
-_LONG = re.compile(rb"\d{19}")  # orjson would read a longer integer as a float
 
 
 class FastJSONTranscoder(JSONTranscoder):
@@ -30,7 +30,7 @@ class FastJSONTranscoder(JSONTranscoder):
             return super().encode(obj)
 
     def decode(self, data: bytes) -> Any:
-        if _LONG.search(data):
+        if has_long_number(data):
             return super().decode(data)
         obj = orjson.loads(data)
         marks = data.count(_MARK)

@@ -9,25 +9,35 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from domain.storage.dialect import Dialect
-from domain.storage.writes import Cursor
+from domain.storage.writes import Cursor, TransactionHook
 
 from projections.store import schema
-from projections.store.index import forget_from, index_events
+from projections.store.index import Entity, forget_from, index_events
 from projections.store.loading import events_after, rows
 from projections.store.refresh import refresh_entity, refresh_negotiation
 
 PAGE_SIZE = 1000
 
 
-def apply_events(cursor: Cursor, dialect: Dialect, events: Sequence[dict[str, Any]]) -> None:
+def apply_events(cursor: Cursor, dialect: Dialect, events: Sequence[dict[str, Any]],
+                 seen: set[Entity] | None = None) -> None:
+    """`seen`, when given, holds every entity indexed before these events and is kept up to
+    date: a rebuild from empty tables passes it, so that an entity first met in these events
+    is folded from them rather than read back from the index."""
     if not events:
         return
     stale = forget_from(cursor, dialect, min(e["position"] for e in events))
-    touched = stale | index_events(cursor, dialect, events)
+    touching: dict[Entity, list[int]] | None = {} if seen is not None and not stale else None
+    touched = stale | index_events(cursor, dialect, events, touching)
+    at = {e["position"]: e for e in events} if touching is not None else {}
     moved: dict[str, dict[str, int]] = {}
     for negotiation_id, kind, key in sorted(touched):
         if kind != "negotiation":
-            change = refresh_entity(cursor, dialect, negotiation_id, kind, key)
+            entity = (negotiation_id, kind, key)
+            own = None
+            if touching is not None and seen is not None and entity not in seen:
+                own = [at[p] for p in touching[entity]]
+            change = refresh_entity(cursor, dialect, negotiation_id, kind, key, own)
             by_kind = moved.setdefault(negotiation_id, {})
             by_kind[kind] = by_kind.get(kind, 0) + change
     # Every event moves its negotiation's counts, so each negotiation is refreshed, after its
@@ -37,6 +47,8 @@ def apply_events(cursor: Cursor, dialect: Dialect, events: Sequence[dict[str, An
     for negotiation_id in sorted({nid for nid, _, _ in touched}):
         new = None if negotiation_id in recount else [e for e in events if e["negotiation_id"] == negotiation_id]
         refresh_negotiation(cursor, dialect, negotiation_id, new, moved.get(negotiation_id))
+    if seen is not None:
+        seen.update(touched)
 
 
 def reset(cursor: Cursor, dialect: Dialect) -> None:
@@ -45,12 +57,17 @@ def reset(cursor: Cursor, dialect: Dialect) -> None:
     cursor.execute(dialect.sql("INSERT INTO nl_read_meta (name, value) VALUES ('version', ?)"), (schema.VERSION,))
 
 
-def catch_up(cursor: Cursor, dialect: Dialect, progress: Callable[[int], None] = lambda n: None) -> int:
-    """Feeds every event not yet indexed through `apply_events`, a page at a time, so memory
-    stays bounded however long the log is. Returns how many it fed."""
+def catch_up(cursor: Cursor, dialect: Dialect, progress: Callable[[int], None] = lambda n: None,
+             also: Sequence[TransactionHook] = (), *, from_empty: bool = False) -> int:
+    """Feeds every event not yet indexed through `apply_events` (and the `also` hooks), a page
+    at a time, so memory stays bounded however long the log is (but for the set of entities
+    met, when `from_empty` says the index was empty). Returns how many it fed."""
     after, done = _indexed_head(cursor, dialect), 0
+    seen: set[Entity] | None = set() if from_empty else None
     while page := events_after(cursor, dialect, after, PAGE_SIZE):
-        apply_events(cursor, dialect, page)
+        apply_events(cursor, dialect, page, seen)
+        for hook in also:
+            hook.after_insert(cursor, dialect, page)
         after, done = page[-1]["position"], done + len(page)
         progress(len(page))
     return done

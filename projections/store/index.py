@@ -23,9 +23,11 @@ INSERT_EVENT = ("INSERT INTO nl_read_events (position, negotiation_id, version, 
 INSERT_TOUCH = "INSERT INTO nl_read_touches (negotiation_id, kind, key, position) VALUES (?, ?, ?, ?)"
 
 
-def index_events(cursor: Cursor, dialect: Dialect, events: Sequence[dict[str, Any]]) -> set[Entity]:
+def index_events(cursor: Cursor, dialect: Dialect, events: Sequence[dict[str, Any]],
+                 touching: dict[Entity, list[int]] | None = None) -> set[Entity]:
     """Indexes `events` (in position order, so a target in the same batch comes first) and
-    returns the entities whose state they may change, each negotiation's own among them.
+    returns the entities whose state they may change, each negotiation's own among them;
+    `touching`, if given, gets the positions of the events indexed under each entity.
     Rows are written in runs with executemany; a correction first writes the run before it,
     since it looks its target up in the index (the target may be in that run)."""
     touched: set[Entity] = set()
@@ -49,6 +51,9 @@ def index_events(cursor: Cursor, dialect: Dialect, events: Sequence[dict[str, An
             entities = touches(event)
         touch_rows += [(nid, kind, key, position) for kind, key in entities]
         touched.update((nid, kind, key) for kind, key in entities)
+        if touching is not None:
+            for kind, key in entities:
+                touching.setdefault((nid, kind, key), []).append(position)
     _write(cursor, dialect, event_rows, touch_rows)
     return touched
 

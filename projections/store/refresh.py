@@ -16,9 +16,12 @@ from projections.store.negotiations import COUNT_NAMES, negotiation_at, own_fiel
 from projections.store.schema import micros
 
 
-def refresh_entity(cursor: Cursor, dialect: Dialect, negotiation_id: str, kind: str, key: str) -> int:
-    """Returns how the number of existing entities of the kind moved: +1, -1 or 0."""
-    events = entity_events(cursor, dialect, negotiation_id, kind, key)
+def refresh_entity(cursor: Cursor, dialect: Dialect, negotiation_id: str, kind: str, key: str,
+                   events: Sequence[dict[str, Any]] | None = None) -> int:
+    """Returns how the number of existing entities of the kind moved: +1, -1 or 0. `events`,
+    if the caller has them, are all the events touching the entity, in position order."""
+    if events is None:
+        events = entity_events(cursor, dialect, negotiation_id, kind, key)
     state = states(kind, events).get(key)
     body = view(kind, state) if state else None
     return _store(cursor, dialect, negotiation_id, kind, key, body,
