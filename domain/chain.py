@@ -9,6 +9,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
+
 GENESIS_HASH = "0" * 64
 
 # The chain fields are excluded from what they hash: a hash cannot cover itself.
@@ -17,9 +19,32 @@ CHAIN_FIELDS = ("hash", "prev_hash")
 
 def canonical_json(event: Mapping[str, Any]) -> bytes:
     """One byte string per event, independent of key order or whitespace, so that any
-    implementation (or an auditor's script) can recompute the hash."""
+    implementation (or an auditor's script) can recompute the hash.
+
+    The definition is Python's json.dumps(sort_keys, compact, ensure_ascii=False) in UTF-8.
+    orjson writes the same bytes for text, integers within 64 bits, booleans and null (and
+    sorts keys the same way), five times faster; it writes some floats differently (1e-05 as
+    0.00001), so a body with a float, or anything orjson refuses, takes the defining path."""
     body = {k: v for k, v in event.items() if k not in CHAIN_FIELDS}
+    if not _has_float(body):
+        try:
+            return orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
+        except TypeError:  # integers beyond 64 bits, lone surrogates, keys that are not text
+            pass
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _has_float(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, float):
+            return True
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return False
 
 
 def link_hash(prev_hash: str, event: Mapping[str, Any]) -> str:

@@ -59,12 +59,10 @@ def format_utc(dt: datetime) -> str:
     """`2025-02-27T00:00:00Z`, with `.ffffff` only when there are microseconds. A naive value
     is taken to be UTC already, matching the contract's "no offset means UTC"."""
     if dt.tzinfo is not None:
-        dt = dt.astimezone(timezone.utc)
-    # Formatted by hand: strftime("%Y") does not zero-pad years below 1000 on every platform.
-    text = f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T{dt:%H:%M:%S}"
-    if dt.microsecond:
-        text += f".{dt.microsecond:06d}"
-    return text + "Z"
+        dt = dt.astimezone(timezone.utc).replace(tzinfo=None)
+    # isoformat zero-pads the year (strftime("%Y") does not on every platform) and writes
+    # `.ffffff` only when there are microseconds: exactly this format, at a fraction of the cost.
+    return dt.isoformat() + "Z"
 
 
 def parse_valid_time(text: str) -> ValidTime:

@@ -21,9 +21,9 @@ def sortable_time(value: datetime | str) -> str:
     stored `recorded_at` drops `.000000`, which would sort `…:00Z` after `…:00.5Z`."""
     if isinstance(value, str):
         value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value.isoformat(timespec="microseconds") + "Z"
 
 
 @dataclass(frozen=True)
