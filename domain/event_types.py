@@ -19,7 +19,7 @@ from domain.event_examples import EXAMPLES
 from domain.event_fields import (
     SERVER_FIELDS, Count, Duration, EventRef, Flag, Format, Key, Label, Name, Participant,
     ParticipantRef, Person, RequiredText, Response, Source, Speaker, Stance, Text, TimeText, Venue,
-    field_errors, has_nul, many, ref_paths, refuse,
+    field_errors, has_nul, many, refuse,
 )
 from domain.valid_time import ValidTime, parse_valid_time
 
@@ -376,29 +376,3 @@ def validate_opening(obj: object) -> ValidatedEvent:
             message = "must be negotiation.opened, or omitted, to open a negotiation"
             raise ValidationFailed([FieldError("type", message)])
     return validate_event(obj)
-
-
-_REF_PATHS = {kind: ref_paths(model) for kind, model in EVENT_TYPES.items()}
-_ALL_REF_PATHS = list(dict.fromkeys(p for paths in _REF_PATHS.values() for p in paths))
-
-
-def participant_refs(fields: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """[(dotted path, participant id)] for every participant reference in a validated event's
-    fields (`parties.1`, `speaker.participant_id`), in field order. Without a known type every
-    reference field of any type is looked for: a missed reference would skip the 409 check."""
-    found: list[tuple[str, str]] = []
-
-    def walk(value: Any, path: tuple[str, ...], at: tuple[str, ...]) -> None:
-        if not path:
-            if isinstance(value, str):
-                found.append((".".join(at), value))
-        elif path[0] == "*":
-            for i, item in enumerate(value if isinstance(value, list) else []):
-                walk(item, path[1:], (*at, str(i)))
-        elif isinstance(value, Mapping) and path[0] in value:
-            walk(value[path[0]], path[1:], (*at, path[0]))
-
-    kind = fields.get("type")
-    for path in _REF_PATHS.get(kind, _ALL_REF_PATHS) if isinstance(kind, str) else _ALL_REF_PATHS:
-        walk(fields, path, ())
-    return found

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.errors import RuleViolation
-from domain.event_types import participant_refs
+from domain.participant_refs import participant_refs
 from domain.knowledge import Knowledge
 
 Rule = Callable[[Knowledge, dict[str, Any], datetime, "str | None"], None]

@@ -1,12 +1,10 @@
 """CONTRACT §3–4: the shape of client-submitted events, refused with field-naming messages."""
 
-
 import pytest
 from pydantic import TypeAdapter
 
-from domain.event_types import (
-    EVENT_TYPES, EXAMPLES, SERVER_FIELDS, AnyEvent, ValidatedEvent, validate_event,
-)
+from domain.event_examples import EXAMPLES
+from domain.event_types import EVENT_TYPES, SERVER_FIELDS, AnyEvent, ValidatedEvent, validate_event
 from tests.unit.event_samples import example, refusal
 
 CONTRACT_TYPES = [
