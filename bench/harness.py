@@ -83,13 +83,30 @@ def cli(*args: str) -> str:
     return done.stdout
 
 
+# Each request's body is the template with every "@@" replaced by a prefix no other request of
+# the run uses (thread and request number), so batches that create entities never collide.
+UNIQUE_BODIES = """
+local threads = 0
+setup = function(thread) thread:set("me", threads); threads = threads + 1 end
+local sent = 0
+request = function()
+  sent = sent + 1
+  local body = string.gsub(template, "@@", "t" .. me .. "r" .. sent .. "k")
+  return wrk.format(nil, nil, nil, body)
+end
+"""
+
+
 def wrk(url: str, *, seconds: float, connections: int, threads: int = 2, method: str = "GET",
-        body: str | None = None, headers: dict[str, str] | None = None) -> float:
-    """Requests per second; raises if any answer was not 2xx or a socket failed."""
+        body: str | None = None, headers: dict[str, str] | None = None, template: str | None = None) -> float:
+    """Requests per second; raises if any answer was not 2xx or a socket failed. With
+    `template`, every request sends its own body made from it (see UNIQUE_BODIES)."""
     lines = [f"wrk.method = {method!r}"]
     if body is not None:
         lines.append(f"wrk.body = [==[{body}]==]")
     lines += [f"wrk.headers[{k!r}] = {v!r}" for k, v in (headers or {}).items()]
+    if template is not None:
+        lines += [f"template = [==[{template}]==]", UNIQUE_BODIES]
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write("\n".join(lines) + "\n")
     try:

@@ -42,10 +42,10 @@ ROUND = [{"type": "round.scheduled", "occurred_at": "2025-04-01", "round_id": "r
           "duration": {"min_hours": 4, "max_hours": 5}, "summary": "Second round."}]
 
 
-def block(n: int) -> list[dict[str, Any]]:
+def block(n: int, tag: str | None = None) -> list[dict[str, Any]]:
     """20 events of ordinary business, self-contained: a dispute with nine positions, a round
     held, seven statements."""
-    tag, day = f"b{n}", f"2025-{1 + n % 12:02d}-{1 + n % 28:02d}"
+    tag, day = tag or f"b{n}", f"2025-{1 + n % 12:02d}-{1 + n % 28:02d}"
     events: list[dict[str, Any]] = [{"type": "dispute.raised", "occurred_at": day, "dispute_id": f"d{tag}",
                                      "title": f"Dispute {tag}", "raised_by": "ru"}]
     events += [{"type": "position.stated", "occurred_at": day, "dispute_id": f"d{tag}",
@@ -55,6 +55,11 @@ def block(n: int) -> list[dict[str, Any]]:
                for t in ("round.scheduled", "round.started", "round.concluded")]
     events += [{**STATEMENT, "occurred_at": day, "text": f"statement {tag}/{k}"} for k in range(7)]
     return events
+
+
+def template(size: int) -> str:
+    """One batch with "@@" where the keys that must be new in every batch go (for wrk)."""
+    return json.dumps([e for k in range(size // 20) for e in block(k, f"@@{k}x")])
 
 
 def batches(size: int, count: int) -> Iterator[bytes]:
@@ -104,12 +109,13 @@ def paired(repeat: int, baseline: Any, target: Any) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
-    parser.add_argument("--events", type=int, default=1_000_000, help="events stored by batch appends")
+    parser.add_argument("--events", type=int, default=1_000_000,
+                        help="events stored by batch appends before the batch phase is timed")
     parser.add_argument("--seconds", type=float, default=10, help="length of each wrk run")
     parser.add_argument("--repeat", type=int, default=3, help="wrk runs of each server, alternated")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--batch", type=int, default=500)
-    parser.add_argument("--batch-clients", type=int, default=2)
+    parser.add_argument("--batch-clients", type=int, default=2, help="connections that append batches")
     parser.add_argument("--skip-asof", action="store_true")
     args = parser.parse_args()
     rows: list[tuple[str, str, str, float, str]] = []
@@ -136,14 +142,22 @@ def main() -> None:
             rows.append(("GET /negotiations/{id}/rounds/{round_id}", f"{b:,.0f} req/s", f"{t:,.0f} req/s",
                          t / b, ">= 0.5"))
             echo.stop()
-            t = fill(real.url, auth, nid, args.events, args.batch, args.batch_clients)
+            filled = fill(real.url, auth, nid, args.events, args.batch, args.batch_clients)
+            batch = {"method": "POST", "template": template(args.batch), "seconds": args.seconds,
+                     "connections": args.batch_clients, "threads": args.batch_clients,
+                     "headers": {**auth, "Content-Type": "application/json"}}
+            url = f"{real.url}/negotiations/{nid}/events"
+
+            def bare_save() -> float:
+                with tempfile.TemporaryDirectory() as bare:
+                    return float(python("baselines.py", "save", bare, json.dumps(STATEMENT), "50000", str(args.batch)))
+
+            b, t = paired(args.repeat, bare_save, lambda: wrk(url, **batch) * args.batch)
             stored = httpx.get(f"{real.url}/negotiations/{nid}", headers=auth).json()["version"]
             rss, peak = real.rss_mb()
-            with tempfile.TemporaryDirectory() as bare:
-                b = float(python("baselines.py", "save", bare, json.dumps(STATEMENT), "50000", str(args.batch)))
-            rows.append((f"batch append, {args.batch} events/request, {args.batch_clients} clients",
+            rows.append((f"batch append, {args.batch} events/request, {args.batch_clients} connections",
                          f"{b:,.0f} ev/s", f"{t:,.0f} ev/s", t / b, ">= 0.5"))
-            rows.append((f"server RSS after storing {args.events:,} events (peak {peak:.0f} MB)", "-",
+            rows.append((f"server RSS after storing {stored:,} events (peak {peak:.0f} MB)", "-",
                          f"{rss:.0f} MB", rss, "<= 200"))
         finally:
             echo.stop()
@@ -159,7 +173,8 @@ def main() -> None:
         ratio = float(out.split("as_of ratio")[1].split("=")[1].split()[0])
         rows.append(("as_of on one entity, 10k vs 1k events", "1k events", "10k events", ratio, "<= 3"))
     print(f"bench/perf.py on {date.today()}: --events {args.events} --seconds {args.seconds:g} "
-          f"--repeat {args.repeat}; stored {stored:,} events in one negotiation")
+          f"--repeat {args.repeat}; stored {stored:,} events in one negotiation "
+          f"({args.events:,} of them by {args.batch_clients} Python clients at {filled:,.0f} events/s)")
     print(f"{'what':<58}{'baseline':>14}{'ours':>14}{'ratio':>8}  target")
     for what, base, ours, ratio, goal in rows:
         limit = float(goal.split()[1])

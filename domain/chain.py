@@ -35,15 +35,15 @@ def canonical_json(event: Mapping[str, Any]) -> bytes:
 
 
 def _has_float(value: Any) -> bool:
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, float):
+    if isinstance(value, dict):
+        value = value.values()
+    elif not isinstance(value, (list, tuple)):
+        return isinstance(value, float)
+    for item in value:
+        kind = type(item)
+        # Most values are text: settled without a call.
+        if kind is not str and kind is not int and item is not None and _has_float(item):
             return True
-        if isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, (list, tuple)):
-            stack.extend(item)
     return False
 
 

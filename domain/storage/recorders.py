@@ -19,11 +19,32 @@ from domain.storage.tables import create_statements
 from domain.storage.writes import PendingWrite, write_beside_events
 
 
+# Set on every connection the pool opens. A checkpoint copies the WAL into the database file
+# and syncs it: every ~40 MB of WAL rather than SQLite's ~4 MB, so a page that many commits
+# touch (an index's) is copied once rather than many times; each commit is still synced to
+# the WAL first (synchronous=FULL), so durability does not change. A 16 MB page cache (not
+# 2 MB) keeps the indexes' upper levels and recent pages in memory as the log grows.
+CONNECTION_PRAGMAS = ("PRAGMA wal_autocheckpoint = 10000", "PRAGMA cache_size = -16384")
+
+
+def _tune_new_connections(pool: Any) -> None:
+    create = pool._create_connection
+
+    def create_tuned() -> Any:
+        connection = create()
+        for pragma in CONNECTION_PRAGMAS:
+            connection._sqlite_conn.execute(pragma)
+        return connection
+
+    pool._create_connection = create_tuned
+
+
 class SQLiteLogRecorder(SQLiteApplicationRecorder):
     dialect = SQLITE
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        _tune_new_connections(self.datastore.pool)
         self.insert_events_statement = (
             f"INSERT INTO {self.events_table_name} (originator_id, originator_version, topic, state) "
             "VALUES (?,?,?,?)")

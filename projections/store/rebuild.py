@@ -16,7 +16,6 @@ from projections.store.hook import catch_up, reset
 
 
 REBUILD_CACHE_KB = 256 * 1024
-SQLITE_DEFAULT_CACHE = -2000  # SQLite's own default: 2,000 KiB
 
 
 def log_size(database: Database) -> int:
@@ -40,9 +39,11 @@ def rebuild(database: Database, progress: Callable[[int], None] = lambda n: None
         if dialect.name == "postgres":
             cursor.execute(f"LOCK TABLE {dialect.events_table} IN EXCLUSIVE MODE")
         else:
-            # The whole rebuild is one transaction writing every index: with SQLite's default
-            # 2 MB page cache its pages are evicted (spilled to the WAL) and written again many
-            # times over. The cache grows only as far as it is used, and only for this run.
+            # The whole rebuild is one transaction writing every index: with a small page
+            # cache its pages are evicted (spilled to the WAL) and written again many times
+            # over. The cache grows only as far as it is used, and only for this run.
+            cursor.execute("PRAGMA cache_size")
+            previous = cursor.fetchone()[0]
             cursor.execute(f"PRAGMA cache_size = -{REBUILD_CACHE_KB}")
         try:
             reset(cursor, dialect)
@@ -54,4 +55,4 @@ def rebuild(database: Database, progress: Callable[[int], None] = lambda n: None
             return replayed
         finally:
             if dialect.name == "sqlite":
-                cursor.execute(f"PRAGMA cache_size = {SQLITE_DEFAULT_CACHE}")
+                cursor.execute(f"PRAGMA cache_size = {int(previous)}")
