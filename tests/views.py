@@ -4,8 +4,12 @@ rebuild) must keep."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
+from api.services import Services
+from api.settings import Settings
 from projections.entities import KINDS, is_correction, touches, view
 from projections.entities import states as replayed_states
 from projections.negotiation import summarize
@@ -46,3 +50,13 @@ def replayed_everything(nid: str, stream: list[dict[str, Any]]) -> dict[str, Any
 
 def views_match_replay(models: ReadModels, negotiation_id: str, stream: list[dict[str, Any]]) -> bool:
     return stored_everything(models, negotiation_id) == replayed_everything(negotiation_id, stream)
+
+
+def every_view_matches_replay(db: str, negotiation_ids: Iterable[str], key_dir: Path) -> bool:
+    """Opens the database afresh (as after a restart) and compares each negotiation's views."""
+    services = Services.open(Settings(db=db, signing_key=key_dir / "signing.ed25519"))
+    try:
+        return all(views_match_replay(ReadModels(services.log), nid, services.log.stream(nid))
+                   for nid in negotiation_ids)
+    finally:
+        services.close()

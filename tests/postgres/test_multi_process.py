@@ -12,12 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
-from api.services import Services
-from api.settings import Settings
-from projections.store.queries import ReadModels
 from tests.conftest import OPENING
 from tests.processes import run_cli
-from tests.views import views_match_replay
+from tests.views import every_view_matches_replay
 
 pytestmark = pytest.mark.postgres
 
@@ -87,12 +84,7 @@ def test_concurrent_writers_on_two_processes_lose_and_duplicate_nothing(two_serv
         per_stream.setdefault(e["negotiation_id"], []).append(e["version"])
     assert all(v == list(range(1, len(v) + 1)) for v in per_stream.values())
     assert json.loads(run_cli("verify", "--db", pg_url).stdout)["ok"] is True
-    services = Services.open(Settings(db=pg_url, signing_key=tmp_path / "key"))
-    try:
-        for negotiation_id in per_stream:
-            assert views_match_replay(ReadModels(services.log), negotiation_id, services.log.stream(negotiation_id))
-    finally:
-        services.close()
+    assert every_view_matches_replay(pg_url, per_stream, tmp_path)
 
 
 def test_if_match_lets_exactly_one_of_racing_writers_win_across_processes(two_servers: Any) -> None:

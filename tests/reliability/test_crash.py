@@ -11,12 +11,9 @@ from typing import Any
 
 import httpx
 
-from api.services import Services
-from api.settings import Settings
-from projections.store.queries import ReadModels
 from tests.conftest import OPENING
 from tests.processes import run_cli
-from tests.views import views_match_replay
+from tests.views import every_view_matches_replay
 
 ROUNDS = 5
 WRITERS = 8
@@ -78,10 +75,5 @@ def test_no_acknowledged_event_is_lost_or_duplicated_across_kill_9(tmp_path: Pat
         versions = [e["version"] for e in stored if e["negotiation_id"] == negotiation_id]
         assert versions == list(range(1, len(versions) + 1))
     assert json.loads(run_cli("verify", "--db", db).stdout)["ok"] is True
-    services = Services.open(Settings(db=db, signing_key=tmp_path / "key"))
-    try:
-        for negotiation_id in negotiations:
-            assert views_match_replay(ReadModels(services.log), negotiation_id, services.log.stream(negotiation_id))
-    finally:
-        services.close()
+    assert every_view_matches_replay(db, negotiations, tmp_path)
     print(f"kill -9 rounds: {ROUNDS}, events acknowledged: {len(acknowledged)}, stored: {len(ids)}, lost: 0")
