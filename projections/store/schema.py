@@ -20,7 +20,8 @@ def micros(at: datetime) -> int:
     return (at - _EPOCH) // _MICROSECOND
 
 
-def create_statements(d: Dialect) -> list[str]:
+def create_statements(d: Dialect, *, indexes: bool = True) -> list[str]:
+    """The tables, and unless `indexes` is false their secondary indexes (see index_statements)."""
     i = d.integer
     return [
         # One row per stored event, corrections included: what the indexes filter on. The
@@ -32,18 +33,26 @@ def create_statements(d: Dialect) -> list[str]:
         # Events are found by id through nl_chain's index: a second index on random ids would
         # cost every append a random page write (databases from before lose theirs).
         "DROP INDEX IF EXISTS nl_read_events_id",
-        "CREATE INDEX IF NOT EXISTS nl_read_events_stream ON nl_read_events (negotiation_id, position)",
         # Which entities each event touches (a correction: its target's).
         "CREATE TABLE IF NOT EXISTS nl_read_touches ("
         f"negotiation_id TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, position {i} NOT NULL, "
         "PRIMARY KEY (negotiation_id, kind, key, position))",
-        "CREATE INDEX IF NOT EXISTS nl_read_touches_position ON nl_read_touches (position)",
         # The current state of every existing entity (and negotiation), as JSON.
         "CREATE TABLE IF NOT EXISTS nl_read_models ("
         f"negotiation_id TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, since_us {i} NOT NULL, "
         f"position {i} NOT NULL, body TEXT NOT NULL, PRIMARY KEY (negotiation_id, kind, key))",
-        "CREATE INDEX IF NOT EXISTS nl_read_models_order ON nl_read_models (negotiation_id, kind, since_us, key)",
         "CREATE TABLE IF NOT EXISTS nl_read_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    ] + (index_statements() if indexes else [])
+
+
+def index_statements() -> list[str]:
+    """Indexes the stored views are read through but never need while a rebuild fills them:
+    a rebuild creates them afterwards, one sorted build each rather than kept in step page
+    by page."""
+    return [
+        "CREATE INDEX IF NOT EXISTS nl_read_events_stream ON nl_read_events (negotiation_id, position)",
+        "CREATE INDEX IF NOT EXISTS nl_read_touches_position ON nl_read_touches (position)",
+        "CREATE INDEX IF NOT EXISTS nl_read_models_order ON nl_read_models (negotiation_id, kind, since_us, key)",
     ]
 
 

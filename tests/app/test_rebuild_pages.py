@@ -11,7 +11,7 @@ import pytest
 
 from api.services import Services
 from projections.audit_index import AuditIndex
-from projections.store import hook
+from projections.store import rebuild as rebuilding
 from projections.store.queries import ReadModels
 from projections.store.rebuild import rebuild
 from tests.app.test_read_model_properties import run
@@ -48,7 +48,7 @@ def test_a_rebuild_in_pages_of_any_size_gives_the_views_appending_gave(services:
     before = {nid: stored_everything(models, nid) for nid in nids}
     db = services.log.database
     audit = [dict(r) for r in db.query("SELECT * FROM nl_audit ORDER BY position")]
-    monkeypatch.setattr(hook, "PAGE_SIZE", page)
+    monkeypatch.setattr(rebuilding, "REBUILD_PAGE", page)
     rebuild(db, lambda n: None, also=[AuditIndex()])
     for nid in nids:
         assert stored_everything(models, nid) == before[nid] == replayed_everything(nid, services.log.stream(nid))
