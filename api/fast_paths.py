@@ -8,7 +8,7 @@ append, the stored view, the problem mapping), so answers are the same; FastAPI 
 routes for the OpenAPI document and serves every other request, including reads with
 `as_of`/`known_at` and anything that is not exactly one of these two shapes.
 
-It sits inside RefuseNul and BodyLimit, so their checks apply unchanged."""
+It sits inside RefuseNul and BodyLimit, so their checks apply unchanged (api.app)."""
 
 from __future__ import annotations
 
