@@ -1,4 +1,4 @@
-"""The baselines of bench/http.py: bare FastAPI routes shaped like ours, doing no work.
+"""The HTTP baselines of bench/perf.py: bare FastAPI routes shaped like ours, doing no work.
 
 POST echoes a validated event of the same shape and size as the one the benchmark appends;
 GET returns a fixed object shaped like a round. Both are `async def` with pydantic, as in

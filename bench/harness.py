@@ -91,7 +91,7 @@ setup = function(thread) thread:set("me", threads); threads = threads + 1 end
 local sent = 0
 request = function()
   sent = sent + 1
-  local body = string.gsub(template, "@@", "t" .. me .. "r" .. sent .. "k")
+  local body = string.gsub(template, "@@", "t" .. me .. "r" .. sent)
   return wrk.format(nil, nil, nil, body)
 end
 """

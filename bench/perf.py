@@ -57,9 +57,10 @@ def block(n: int, tag: str | None = None) -> list[dict[str, Any]]:
     return events
 
 
-def template(size: int) -> str:
-    """One batch with "@@" where the keys that must be new in every batch go (for wrk)."""
-    return json.dumps([e for k in range(size // 20) for e in block(k, f"@@{k}x")])
+def template(size: int, run: int) -> str:
+    """One batch with "@@" where the keys that must be new in every batch go (for wrk, which
+    makes them unique within its run; `run` keeps runs apart)."""
+    return json.dumps([e for k in range(size // 20) for e in block(k, f"@@x{run}k{k}")])
 
 
 def batches(size: int, count: int) -> Iterator[bytes]:
@@ -143,16 +144,17 @@ def main() -> None:
                          t / b, ">= 0.5"))
             echo.stop()
             filled = fill(real.url, auth, nid, args.events, args.batch, args.batch_clients)
-            batch = {"method": "POST", "template": template(args.batch), "seconds": args.seconds,
-                     "connections": args.batch_clients, "threads": args.batch_clients,
-                     "headers": {**auth, "Content-Type": "application/json"}}
+            batch = {"method": "POST", "seconds": args.seconds, "connections": args.batch_clients,
+                     "threads": args.batch_clients, "headers": {**auth, "Content-Type": "application/json"}}
             url = f"{real.url}/negotiations/{nid}/events"
+            runs = iter(range(1000))
 
             def bare_save() -> float:
                 with tempfile.TemporaryDirectory() as bare:
                     return float(python("baselines.py", "save", bare, json.dumps(STATEMENT), "50000", str(args.batch)))
 
-            b, t = paired(args.repeat, bare_save, lambda: wrk(url, **batch) * args.batch)
+            b, t = paired(args.repeat, bare_save,
+                          lambda: wrk(url, template=template(args.batch, next(runs)), **batch) * args.batch)
             stored = httpx.get(f"{real.url}/negotiations/{nid}", headers=auth).json()["version"]
             rss, peak = real.rss_mb()
             rows.append((f"batch append, {args.batch} events/request, {args.batch_clients} connections",
