@@ -79,10 +79,11 @@ def _store(cursor: Cursor, dialect: Dialect, negotiation_id: str, kind: str, key
     the row is new, -1 if it went, 0 if it was replaced or never was."""
     existed = False
     if not fresh:
-        cursor.execute(dialect.sql("DELETE FROM nl_read_models WHERE negotiation_id = ? AND kind = ? AND key = ?"),
-                       (negotiation_id, kind, key))
-        # eventsourcing wraps sqlite3's cursor without passing rowcount through.
-        existed = getattr(cursor, "sqlite_cursor", cursor).rowcount > 0
+        # RETURNING rather than rowcount: inside eventsourcing's PostgreSQL pipeline a cursor's
+        # rowcount is not known yet, and its SQLite cursor wrapper does not pass it through.
+        cursor.execute(dialect.sql("DELETE FROM nl_read_models WHERE negotiation_id = ? AND kind = ? AND key = ? "
+                                   "RETURNING 1"), (negotiation_id, kind, key))
+        existed = bool(cursor.fetchall())
     if body is not None:
         cursor.execute(dialect.sql(
             "INSERT INTO nl_read_models (negotiation_id, kind, key, since_us, position, body) "
