@@ -16,13 +16,14 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, Transcoder
+from eventsourcing.persistence import EventStore, IntegrityError, Transcoder
 
 from domain.aggregate import Negotiation
 from domain.appending import AppendRequest, AppendResult, Prepared, UnitOfWork
 from domain.errors import DomainError, IdempotencyKeyReused, NotFound, RuleViolation, VersionConflict
 from domain.storage.database import Database
 from domain.storage.log import EventLog
+from domain.storage.paged_events import PagedEventStore
 from domain.storage.transcoder import FastJSONTranscoder
 from domain.storage.writes import PendingWrite, TransactionHook
 
@@ -58,6 +59,9 @@ class NegotiationLog(Application[UUID]):
         # (id, version) key and the events table lock.
         self._write_lock = threading.Lock()
         self._last_recorded_at = datetime.min.replace(tzinfo=timezone.utc)
+
+    def construct_event_store(self) -> EventStore[UUID]:
+        return PagedEventStore(mapper=self.mapper, recorder=self.recorder)
 
     def construct_transcoder(self) -> Transcoder:
         transcoder = FastJSONTranscoder()
