@@ -14,7 +14,7 @@ from api.body import BodyLimit
 from api.fast_paths import FastPaths
 from api.responses import JSONBody
 from api.url_guard import RefuseNul
-from api.routes import audit, checkpoints, events, feed, health, negotiations, state, tokens, web, writes
+from api.routes import audit, events, feed, health, log, negotiations, state, tokens, web, writes
 from api.services import Services
 from api.settings import Settings
 
@@ -56,12 +56,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.__class__ = Service
     assert isinstance(app, Service)
     app.state.services = services or Services.open(settings)
-    # Created on first start, so the public key can be handed out before any checkpoint is.
-    app.state.services.checkpoints.private_key()
+    # Loaded (created on a new log) before the first request: a key that is missing for a log
+    # that already signed checkpoints refuses the start rather than a request.
+    app.state.services.signer.private_key()
     problems.install(app)
     openapi_docs.install(app)
     # feed before events: /events/stream must not be taken for /events/{event_id}.
-    for module in (health, writes, negotiations, state, feed, events, audit, checkpoints, tokens):
+    for module in (health, writes, negotiations, state, feed, events, audit, log, tokens):
         app.include_router(module.router)
     # The web page at / (and its files under /web/): a client of the routes above, no token needed.
     app.include_router(web.router)

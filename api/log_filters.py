@@ -22,12 +22,13 @@ def invalid(field: str, message: str) -> Problem:
     return Problem(422, f"{field}: {message}", rule="validation", errors=[{"field": field, "message": message}])
 
 
-def position(field: str, text: str | None) -> int | None:
-    """A cursor or position as a client sends it: a non-negative integer."""
+def position(field: str, text: str | None, what: str = "a position") -> int | None:
+    """A cursor, position or tree size as a client sends it: a non-negative integer (at most
+    18 digits, so it always fits storage's 64-bit integers)."""
     if text is None or text == "":
         return None
     if not text.isascii() or not text.isdigit() or len(text) > 18:
-        raise invalid(field, "must be a position, a non-negative integer")
+        raise invalid(field, f"must be {what}, a non-negative integer")
     return int(text)
 
 

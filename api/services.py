@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import logging
+import sys
 from dataclasses import dataclass
 
 from eventsourcing.persistence import PersistenceError
 
+from domain import log_meta
 from domain.application import NegotiationLog
+from domain.checkpoints import CheckpointSigner
 from domain.group_commit import GroupCommit
+from domain.log_proofs import LogProofs
 from domain.principals import Principals
+from domain.signing_key import key_path
 from domain.storage.backend import eventsourcing_env
 
 from projections.audit_index import AuditIndex
 from projections.log_query import LogQueries
 from projections.store.hook import ReadModelHook
 
-from api.checkpoints import Checkpoints
 from api.live_head import LiveHead
 from api.settings import Settings
-from api.signing_key import key_path
 
 
 @dataclass
@@ -32,14 +35,15 @@ class Services:
     # The audit index and the live feed's wake-ups are kept in step with every append.
     queries: LogQueries
     live: LiveHead
-    checkpoints: Checkpoints
+    signer: CheckpointSigner
+    proofs: LogProofs
 
     @classmethod
     def open(cls, settings: Settings) -> Services:
         env = eventsourcing_env(settings.db, pool_size=settings.pool_size,
                                 lock_timeout=settings.lock_timeout, connect_timeout=settings.connect_timeout)
         audit_index, live = AuditIndex(), LiveHead(settings.feed_poll_seconds)
-        log = NegotiationLog(env, hooks=[audit_index, live, ReadModelHook()])
+        log = NegotiationLog(env, hooks=[audit_index, live, ReadModelHook()], upgrade_progress=_upgrade_progress)
         try:
             audit_index.catch_up(log.database, log.event_log)
         except PersistenceError:  # e.g. a read-only database: serve what there is
@@ -47,11 +51,19 @@ class Services:
                                                          exc_info=True)
         queries = LogQueries(log.event_log)
         live.watch(queries.head)
+        signer = CheckpointSigner(log.event_log, log_meta.ensure_origin(log.database, settings.origin),
+                                  key_path(settings.db, settings.signing_key))
         return cls(settings=settings, log=log, principals=Principals(log.database),
                    writer=GroupCommit(log.append_many), queries=queries, live=live,
-                   checkpoints=Checkpoints(log.event_log, key_path(settings.db, settings.signing_key)))
+                   signer=signer, proofs=LogProofs(log.event_log, signer))
 
     def close(self) -> None:
         self.writer.close()
         self.live.close()
         self.log.close()
+
+
+def _upgrade_progress(done: int, total: int) -> None:
+    """Upgrading a v1 database happens once, at start, before the service logs anything."""
+    if done == total or done % 100_000 < 1000:
+        print(f"upgrading the log to the Merkle tree: {done}/{total} events", file=sys.stderr, flush=True)

@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     signing_key: Path | None = Field(None, description="Ed25519 key file for signed checkpoints, created on first "
                                      "start (default: <db>.ed25519 beside a SQLite file, "
                                      "./negotiation-log.ed25519 for PostgreSQL)")
+    origin: str | None = Field(None, description="the log's name in its checkpoints and verifier key, fixed when "
+                               "the database is made (default: a name made then)")
     heartbeat_seconds: float = Field(15.0, gt=0, description="idle /events/stream connections get a comment "
                                                              "line this often")
     feed_poll_seconds: float = Field(0.25, gt=0, description="how often the live feed looks for events "

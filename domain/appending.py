@@ -14,7 +14,8 @@ from uuid import UUID
 from domain.aggregate import Negotiation, merge_changes
 from domain.errors import DomainError, FieldError, NotFound, ValidationFailed, VersionConflict
 from domain.event_types import SERVER_FIELDS, ValidatedEvent, validate_event, validate_opening
-from domain.storage.writes import IdempotencyEntry
+from domain.leaves import committed_names, field_digests, new_salts
+from domain.storage.writes import Committed, IdempotencyEntry
 from domain.valid_time import format_utc
 
 CORRECTION_TYPES = ("record.corrected", "record.retracted")
@@ -107,18 +108,21 @@ class UnitOfWork:
     find_event: Callable[[str], dict[str, Any] | None]
     aggregates: dict[str, Negotiation] = field(default_factory=dict)
     records: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
+    committed: dict[tuple[str, int], Committed] = field(default_factory=dict)
     pending: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)  # by event id: (negotiation, record)
     idempotency: list[IdempotencyEntry] = field(default_factory=list)
+    _requests: int = 0  # appends added so far: the events of each share a recorded time
 
     def add(self, prepared: Prepared, recorded_at: datetime) -> str:
         """Checks the request's events against their stream and adds them; returns the
         negotiation id. Raises DomainError (naming the batch index) if any is refused."""
         request, stamp = prepared.request, format_utc(recorded_at)
         negotiation_id = prepared.negotiation_id()
+        self._requests += 1
         index = 0
         try:
             if request.negotiation_id is None:
-                record = self._record(prepared, 0, stamp)
+                record = self._record(prepared, 0)
                 aggregate = Negotiation.open(prepared.events[0], record, UUID(negotiation_id), recorded_at)
                 self.aggregates[negotiation_id] = aggregate
                 self._keep(negotiation_id, aggregate, record)
@@ -134,7 +138,7 @@ class UnitOfWork:
                     raise VersionConflict(request.expected_version, aggregate.version)
             for index in range(index, len(prepared.events)):
                 event = prepared.events[index]
-                record = self._record(prepared, index, stamp)
+                record = self._record(prepared, index)
                 aggregate.record(event, record, recorded_at, self._target(negotiation_id, aggregate, event))
                 self._keep(negotiation_id, aggregate, record)
         except DomainError as e:
@@ -145,13 +149,18 @@ class UnitOfWork:
                                                      tuple(prepared.ids), stamp))
         return negotiation_id
 
-    def _record(self, prepared: Prepared, index: int, stamp: str) -> dict[str, Any]:
+    def _record(self, prepared: Prepared, index: int) -> dict[str, Any]:
+        """The event as it will be stored, but for what only the write step knows (its
+        position, log_index and recorded time, stamped under the write lock)."""
         event = prepared.events[index]
         return {"event_id": prepared.ids[index], **event.fields, **event.valid_time.as_fields(),
-                "recorded_at": stamp, "recorded_by": prepared.request.principal}
+                "recorded_by": prepared.request.principal}
 
     def _keep(self, negotiation_id: str, aggregate: Negotiation, record: dict[str, Any]) -> None:
-        self.records[(negotiation_id, aggregate.version)] = record
+        key = (negotiation_id, aggregate.version)
+        self.records[key] = record
+        salts = new_salts(committed_names(record))
+        self.committed[key] = Committed(salts, field_digests(record, salts), self._requests)
         self.pending[record["event_id"]] = (negotiation_id, record)
 
     def _target(self, negotiation_id: str, aggregate: Negotiation, event: ValidatedEvent) -> dict[str, Any] | None:

@@ -10,7 +10,7 @@ import json
 import random
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from uuid import UUID
@@ -23,8 +23,10 @@ from domain.appending import AppendRequest, AppendResult, Prepared, UnitOfWork
 from domain.errors import DomainError, IdempotencyKeyReused, NotFound, RuleViolation, VersionConflict
 from domain.storage.database import Database
 from domain.storage.log import EventLog
+from domain.storage import upgrade_v1
 from domain.storage.paged_events import PagedEventStore
 from domain.storage.transcoder import FastJSONTranscoder
+from domain.storage.tree import TreeCache
 from domain.storage.writes import PendingWrite, TransactionHook
 
 __all__ = ["AppendRequest", "AppendResult", "NegotiationLog"]
@@ -46,11 +48,15 @@ Outcome = AppendResult | DomainError
 class NegotiationLog(Application[UUID]):
     name = "NegotiationLog"
 
-    def __init__(self, env: dict[str, str] | None = None, hooks: Sequence[TransactionHook] = ()) -> None:
+    def __init__(self, env: dict[str, str] | None = None, hooks: Sequence[TransactionHook] = (),
+                 upgrade_progress: Callable[[int, int], None] = lambda done, total: None) -> None:
         super().__init__(env)
         self.database = Database(self.recorder)
         self.event_log = EventLog(self.database)
         self.hooks = list(hooks)
+        self.tree = TreeCache()
+        # Before the hooks: their catch-up reads events with their leaves.
+        upgrade_v1.upgrade(self.database, upgrade_progress)
         with self.database.transaction(commit=True) as cursor:
             for hook in self.hooks:
                 hook.create_tables(cursor, self.database.dialect)
@@ -140,7 +146,8 @@ class NegotiationLog(Application[UUID]):
 
     def _save(self, work: UnitOfWork, accepted: list[tuple[int, Prepared, str]],
               outcomes: list[Outcome | None]) -> list[tuple[int, Prepared]]:
-        write = PendingWrite(records=work.records, hooks=self.hooks, idempotency=work.idempotency)
+        write = PendingWrite(records=work.records, committed=work.committed, tree=self.tree, hooks=self.hooks,
+                             idempotency=work.idempotency)
         try:
             self.save(*work.aggregates.values(), nl_write=write)
         except IntegrityError:
@@ -158,13 +165,17 @@ class NegotiationLog(Application[UUID]):
         except BaseException:
             self._evict(*work.aggregates)
             raise
+        if write.frontier is not None:
+            self.tree.committed(write.frontier)
         stored = {e["event_id"]: e for e in write.stored}
         for i, prepared, negotiation_id in accepted:
             outcomes[i] = AppendResult(negotiation_id, [stored[x] for x in prepared.ids])
         return []
 
     def _stamp(self) -> datetime:
-        # Recorded time never runs backwards within a process, so known_at cuts are clean.
+        # The time the aggregate's own events and idempotency keys carry. An event's
+        # `recorded_at` is stamped later, under the write lock (domain.storage.writes), so that
+        # it follows position order whichever process wrote.
         now = max(datetime.now(timezone.utc), self._last_recorded_at + timedelta(microseconds=1))
         self._last_recorded_at = now
         return now
@@ -228,8 +239,9 @@ class NegotiationLog(Application[UUID]):
     # -- reading --------------------------------------------------------------------------
 
     def version(self, negotiation_id: str) -> int:
-        row = self.database.query_one("SELECT MAX(version) AS v FROM nl_chain WHERE negotiation_id = ?",
-                                      [negotiation_id])
+        row = self.database.query_one(
+            f"SELECT MAX(originator_version) AS v FROM {self.database.events_table} WHERE originator_id = ?",
+            [self.database.dialect.stream_id(negotiation_id)])
         return int(row["v"]) if row and row["v"] is not None else 0
 
     def stream(self, negotiation_id: str) -> list[dict[str, Any]]:

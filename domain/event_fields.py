@@ -33,8 +33,8 @@ KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 MAX_ITEMS = 1000
 MAX_NUMBER = 10_000  # round numbers and hours: far beyond any real talks, small enough to store
 SERVER_FIELDS = frozenset(
-    {"event_id", "negotiation_id", "version", "position", "recorded_at", "recorded_by",
-     "hash", "prev_hash", "occurred_from", "occurred_until"}
+    {"event_id", "negotiation_id", "version", "position", "log_index", "recorded_at", "recorded_by",
+     "hash", "prev_hash", "occurred_from", "occurred_until", "erased"}
 )
 
 

@@ -364,6 +364,10 @@ def validate_event(obj: object) -> ValidatedEvent:
     except ValidationError as exc:
         raise ValidationFailed(field_errors(exc, list(model.model_fields))) from None
     fields = event.model_dump(mode="json", exclude_unset=True)
+    if not fields.get("sources", True):
+        # No sources, said as [] or null, is no sources: the leaf commits to each entry
+        # (CONTRACT §9), and an empty list or a null has none to commit to.
+        del fields["sources"]
     return ValidatedEvent(kind, fields, parse_valid_time(fields["occurred_at"]))
 
 

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
 
-from domain.storage.log import EventLog
+from domain.storage.log import EventLog, event_columns, select_events
 
 
 @lru_cache(maxsize=1024)  # the events of one append share their recorded time
@@ -69,14 +69,10 @@ class LogQueries:
         pos = db.dialect.position_column
         self._db = db
         self._select = (
-            "SELECT a.position AS position, e.originator_id, e.originator_version, e.state, "
-            f"c.prev_hash, c.hash FROM nl_audit a JOIN {db.events_table} e ON e.{pos} = a.position "
-            "LEFT JOIN nl_chain c ON c.position = a.position "
+            f"SELECT {event_columns(db.dialect)} FROM nl_audit a JOIN {db.events_table} e ON e.{pos} = a.position "
+            "LEFT JOIN nl_leaves l ON l.position = a.position "
         )
-        self._by_position = (
-            f"SELECT e.{pos} AS position, e.originator_id, e.originator_version, e.state, c.prev_hash, c.hash "
-            f"FROM {db.events_table} e LEFT JOIN nl_chain c ON c.position = e.{pos} WHERE e.{pos} IN "
-        )
+        self._by_position = select_events(db.dialect) + f"WHERE e.{pos} IN "
 
     def head(self) -> int:
         return int(self.log.head()["position"])

@@ -10,8 +10,8 @@ from typing import Any
 
 from projections.replay import corrected, in_valid_time_order, known, utc
 
-# The chain links certify the event as stored; a corrected item is no longer that, so its
-# hashes would mislead. GET /events/{event_id} serves the stored event with them.
+# The leaf hash certifies the event as stored; a corrected item is no longer that, so the
+# hash would mislead. GET /events/{event_id} serves the stored event with it.
 _DROPPED = ("hash", "prev_hash")
 
 

@@ -131,3 +131,7 @@ def start_server() -> Iterator[Any]:
     yield start
     for server in started:
         server.stop()
+
+
+# The independent verifier (Go's sumdb/note and sumdb/tlog), built once per session.
+from tests.independent.go_verifier import go_verifier  # noqa: E402,F401

@@ -13,17 +13,21 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from domain.errors import DomainError
+from domain.log_audit import SignedSize, verify_log
+from domain.log_meta import LogIdentityError
 from domain.principals import ROLES
+from domain.receipts import Failed, verify_receipt
+from domain.signed_note import NoteError, VerifierKey, open_note, parse_verifier_key
+from domain.signing_key import SigningKeyError
+from domain.storage.upgrade_v1 import UpgradeRefused
+from domain.tlog_formats import parse_checkpoint_text
 from projections.audit_index import AuditIndex
-from projections.chain_audit import verify_chain
-from projections.checkpoint import prove_extends
 from projections.store.rebuild import log_size, rebuild as rebuild_read_models
 
-from api.cli.checkpoint_file import BadInput, read_checkpoint, read_public_key, service_public_key
+from api.cli.log_files import BadInput, read_note, verifier
 from api.cli.transfer import ImportFailed, export_events, import_events
 from api.services import Services
 from api.settings import Settings
-from api.signing_key import key_path
 
 app = typer.Typer(help="An event-sourced, tamper-evident log of negotiations.", no_args_is_help=True,
                   add_completion=False)
@@ -36,8 +40,25 @@ Db = Annotated[str, typer.Option("--db", envvar="NEGOTIATION_LOG_DB",
 DEFAULT_DB = "./negotiation-log.db"
 
 
-def _services(db: str) -> Services:
-    return Services.open(Settings(db=db))
+def _services(db: str, signing_key: Path | None = None) -> Services:
+    # Only what was given: Settings reads the rest from the environment.
+    return _open(Settings(db=db, **({"signing_key": signing_key} if signing_key else {})))
+
+
+def _open(settings: Settings, *, signing: bool = False) -> Services:
+    """The services, or a clear refusal when the database and the configuration disagree;
+    `signing` loads the signing key too (creating it for a log that never signed)."""
+    try:
+        services = Services.open(settings)
+    except (LogIdentityError, UpgradeRefused) as e:
+        raise _fail(str(e)) from None
+    if signing:
+        try:
+            services.signer.private_key()
+        except SigningKeyError as e:
+            services.close()
+            raise _fail(str(e)) from None
+    return services
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -62,7 +83,7 @@ def serve(
     from api.app import create_app
 
     settings = Settings(db=db, public_read=public_read or demo)
-    services = Services.open(settings)
+    services = _open(settings, signing=True)
     url = f"http://{host}:{port}"
     if demo:
         loaded = load_demo(services)
@@ -129,36 +150,72 @@ def token_revoke(token_id: str, db: Db = DEFAULT_DB) -> None:
 def verify(
     db: Db = DEFAULT_DB,
     checkpoint: Annotated[Path | None, typer.Option(
-        "--checkpoint", help="also prove the log extends this checkpoint (saved from GET /audit/checkpoint)")] = None,
-    public_key: Annotated[Path | None, typer.Option(
-        "--public-key", help="hold the checkpoint to this key (PEM, or saved GET /audit/public-key); "
-                             "default: the service's own signing key")] = None,
+        "--checkpoint", help="also hold the log to this checkpoint (a signed note saved from GET /log/checkpoint)")] = None,
+    key: Annotated[str | None, typer.Option(
+        "--key", help="the verifier key the checkpoint must be signed by (from GET /log/key), or @FILE; "
+                      "default: the service's own")] = None,
     signing_key: Annotated[Path | None, typer.Option(
         "--signing-key", envvar="NEGOTIATION_LOG_SIGNING_KEY", help="the service's key file")] = None,
 ) -> None:
-    """Re-check the hash chain: exit 0 when intact, 1 with the first bad position. With
-    --checkpoint, also exit 1 unless the checkpoint's signature verifies and the log still holds
-    exactly what it covered (nothing edited, dropped, reordered or cut back)."""
-    proof = None
+    """Recompute every leaf from the stored values and salts and the tree from the leaves, and
+    hold the tree to the last checkpoint the service signed (or to --checkpoint): exit 0 when
+    intact, 1 naming the first bad position or what failed."""
+    services = _services(db, signing_key)
     try:
+        signed = services.signer.last_signed()
         if checkpoint is not None:
-            proof = (read_checkpoint(checkpoint),
-                     read_public_key(public_key) if public_key else service_public_key(key_path(db, signing_key)))
+            signed = _signed_size(read_note(checkpoint), verifier(key) if key else
+                                  parse_verifier_key(services.signer.verifier_key()))
+        result = verify_log(services.log.event_log, signed=signed)
     except BadInput as e:
         raise _fail(str(e)) from None
-    services = _services(db)
-    try:
-        result = prove_extends(services.log.event_log, *proof) if proof else verify_chain(services.log.event_log)
     finally:
         services.close()
     print(json.dumps(result))
-    if proof:
-        for problem in result["problems"]:
-            err.print(problem, highlight=False, soft_wrap=True)
-    elif not result["ok"]:
-        err.print(f"chain broken at position {result['first_bad_position']}")
+    for problem in result["problems"]:
+        err.print(problem, highlight=False, soft_wrap=True)
     if not result["ok"]:
         raise typer.Exit(1)
+
+
+def _signed_size(note: str, key: VerifierKey) -> SignedSize:
+    try:
+        body = parse_checkpoint_text(open_note(note, key))
+    except (NoteError, ValueError) as e:
+        raise BadInput(f"the checkpoint does not verify with {key.name}: {e}") from None
+    return SignedSize(body.size, body.root)
+
+
+receipts = typer.Typer(help="Check receipts offline.", no_args_is_help=True)
+app.add_typer(receipts, name="receipt")
+
+
+@receipts.command("verify")
+def receipt_verify(
+    file: Annotated[Path, typer.Argument(help="a receipt saved from GET /events/{event_id}/receipt")],
+    key: Annotated[str, typer.Option("--key", help="the log's verifier key (from GET /log/key), or @FILE")],
+) -> None:
+    """Check a receipt with the log's key alone (no database, no network): exit 0 if the
+    event, its disclosures, the leaf, the inclusion proof and the signed checkpoint agree, 1
+    naming the check that failed."""
+    try:
+        vkey = verifier(key)
+        receipt = json.loads(file.read_bytes())
+    except BadInput as e:
+        raise _fail(str(e)) from None
+    except OSError as e:
+        raise _fail(f"cannot read {file}: {e.strerror}") from None
+    except ValueError as e:
+        print(json.dumps({"ok": False, "check": "format", "detail": f"not JSON: {e}"}))
+        err.print(f"format: {file} is not JSON ({e})", highlight=False)
+        raise typer.Exit(1) from None
+    try:
+        proved = verify_receipt(receipt, vkey)
+    except Failed as e:
+        print(json.dumps({"ok": False, "check": e.check, "detail": e.detail}))
+        err.print(str(e), highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    print(json.dumps({"ok": True, **proved}))
 
 
 @app.command()

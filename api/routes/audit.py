@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 
-from projections.chain_audit import verify_chain
+from domain.log_audit import verify_log
 from projections.log_query import LogFilter
 
 from api.auth import Auditor, ServicesDep
@@ -46,6 +46,14 @@ async def audit_trail(svc: ServicesDep, _: Auditor, flt: AuditFilter, limit: Lim
     return await run_in_threadpool(_trail, svc, flt, limit, start, order)
 
 
-@router.get("/audit/verify", summary="Re-check the hash chain from storage", responses=problem_responses(401, 403))
+def _verify(svc: Services) -> dict[str, Any]:
+    return verify_log(svc.log.event_log, signed=svc.signer.last_signed())
+
+
+@router.get("/audit/verify", summary="Re-check every leaf and tree node from storage",
+            description="Recomputes every leaf from the stored values and salts and the tree from the leaves, "
+                        "and holds the tree to the last checkpoint this service signed. `first_bad_position` "
+                        "names the first event that fails; `problems` says what failed.",
+            responses=problem_responses(401, 403))
 async def verify(svc: ServicesDep, _: Auditor) -> dict[str, Any]:
-    return await run_in_threadpool(verify_chain, svc.log.event_log)
+    return await run_in_threadpool(_verify, svc)

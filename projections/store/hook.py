@@ -92,7 +92,7 @@ def _behind(cursor: Cursor, dialect: Dialect) -> bool:
     version = rows(cursor, dialect, "SELECT value FROM nl_read_meta WHERE name = 'version'")
     if not version or version[0]["value"] != schema.VERSION:
         return True
-    head = rows(cursor, dialect, "SELECT MAX(position) AS p FROM nl_chain")
+    head = rows(cursor, dialect, "SELECT MAX(position) AS p FROM nl_leaves")
     return int(head[0]["p"] or 0) > _indexed_head(cursor, dialect)
 
 

@@ -85,9 +85,9 @@ def forget_from(cursor: Cursor, dialect: Dialect, first: int) -> set[Entity]:
 
 
 def _target_position(cursor: Cursor, dialect: Dialect, event: dict[str, Any]) -> int | None:
-    # Found through the chain's event id index: one index on random ids is written per event,
+    # Found through the leaves' event id index: one index on random ids is written per event,
     # not two.
-    found = rows(cursor, dialect, "SELECT f.position FROM nl_chain c JOIN nl_read_events f ON f.position = c.position "
+    found = rows(cursor, dialect, "SELECT f.position FROM nl_leaves c JOIN nl_read_events f ON f.position = c.position "
                                   "WHERE c.event_id = ? AND f.negotiation_id = ?",
                  [event["target_event_id"], event["negotiation_id"]])
     return int(found[0]["position"]) if found else None

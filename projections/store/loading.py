@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.storage.dialect import Dialect
-from domain.storage.log import EventLog
+from domain.storage.log import EventLog, select_events
 from domain.storage.writes import Cursor
 
 from projections.store.schema import micros
@@ -19,10 +19,7 @@ def rows(cursor: Cursor, dialect: Dialect, statement: str, params: Sequence[Any]
     return list(cursor.fetchall())
 
 
-def _select(dialect: Dialect) -> str:
-    pos = dialect.position_column
-    return (f"SELECT e.{pos} AS position, e.originator_id, e.originator_version, e.state, "
-            f"NULL AS prev_hash, NULL AS hash FROM {dialect.events_table} e ")
+_select = select_events
 
 
 def _axes_filter(as_of: datetime | None, known_at: datetime | None) -> tuple[str, list[Any]]:

@@ -22,7 +22,7 @@ REBUILD_PAGE = 200
 
 
 def log_size(database: Database) -> int:
-    row = database.query_one("SELECT COUNT(*) AS n FROM nl_chain")
+    row = database.query_one("SELECT COUNT(*) AS n FROM nl_leaves")
     return int(row["n"]) if row else 0
 
 

@@ -51,7 +51,7 @@ def _moved_on(cursor: Cursor, dialect: Dialect, negotiation_id: str, stored: dic
     for event in new:
         if event["type"] == "record.retracted":
             # The target is a live fact (the log refuses anything else), now gone.
-            [target] = rows(cursor, dialect, "SELECT f.type FROM nl_chain c JOIN nl_read_events f "
+            [target] = rows(cursor, dialect, "SELECT f.type FROM nl_leaves c JOIN nl_read_events f "
                                              "ON f.position = c.position WHERE c.event_id = ?",
                             [event["target_event_id"]])
             counts["events"] -= 1

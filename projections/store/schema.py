@@ -30,7 +30,7 @@ def create_statements(d: Dialect, *, indexes: bool = True) -> list[str]:
         f"position {i} PRIMARY KEY, negotiation_id TEXT NOT NULL, version {i} NOT NULL, "
         f"event_id TEXT NOT NULL, type TEXT NOT NULL, occurred_us {i} NOT NULL, recorded_us {i} NOT NULL, "
         f"target_position {i}, corrected {i} NOT NULL DEFAULT 0, retracted {i} NOT NULL DEFAULT 0)",
-        # Events are found by id through nl_chain's index: a second index on random ids would
+        # Events are found by id through nl_leaves' index: a second index on random ids would
         # cost every append a random page write (databases from before lose theirs).
         "DROP INDEX IF EXISTS nl_read_events_id",
         # Which entities each event touches (a correction: its target's).

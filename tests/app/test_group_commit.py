@@ -9,7 +9,7 @@ from api.services import Services
 from domain.appending import AppendRequest, AppendResult
 from domain.errors import IdempotencyKeyReused, RuleViolation, VersionConflict
 from domain.group_commit import GroupCommit
-from projections.chain_audit import verify_chain
+from domain.log_audit import verify_log
 from tests.conftest import OPENING
 
 
@@ -47,7 +47,7 @@ def test_a_refused_request_leaves_the_rest_of_its_group_intact(services: Service
     assert isinstance(outcomes[1], RuleViolation) and outcomes[1].index == 1
     assert [o.events[0]["version"] for o in (outcomes[0], outcomes[2])] == [2, 3]
     assert [e["text"] for e in services.log.stream(nid)[1:]] == ["statement 1", "statement 3"]
-    assert verify_chain(services.log.event_log)["ok"]
+    assert verify_log(services.log.event_log)["ok"]
 
 
 def test_the_same_idempotency_key_twice_in_a_group_stores_once(services: Services) -> None:

@@ -154,7 +154,7 @@ def test_a_log_cut_back_behind_the_services_back_still_takes_appends(services: S
     head = services.log.event_log.head()["position"]
     with RawDB(services.settings.db) as raw:
         raw.execute("DELETE FROM stored_events WHERE rowid = ?", [head])
-        raw.execute("DELETE FROM nl_chain WHERE position = ?", [head])
+        raw.execute("DELETE FROM nl_leaves WHERE position = ?", [head])
     services.log.repository.cache.get(UUID(nid), evict=True)  # as after a restart: the cache still had it
     [again] = append(services, nid, {"type": "round.cancelled", "occurred_at": "2025-03-05", "round_id": "r1"})
     assert again["position"] == head + 1  # positions are never handed out twice

@@ -44,9 +44,10 @@ def test_an_appended_event_comes_back_with_the_server_envelope(client: TestClien
     response = client.post(events_url(negotiation), json=ROUND, headers=as_recorder)
     assert response.status_code == 201
     event = response.json()
-    for field in ("event_id", "negotiation_id", "version", "position", "recorded_at", "recorded_by",
-                  "hash", "prev_hash"):
+    for field in ("event_id", "negotiation_id", "version", "position", "log_index", "recorded_at", "recorded_by",
+                  "hash"):
         assert field in event
+    assert event["log_index"] == 1  # the opening is leaf 0 of this new log
     assert client.get(f"/events/{event['event_id']}", headers=as_recorder).json()["hash"] == event["hash"]
 
 

@@ -40,7 +40,7 @@ BODIES: list[tuple[str, Any]] = [
     ("offset out of range", {**ROUND, "occurred_at": "2025-01-01T00:00+25:00"}),
     ("date that does not exist", {**ROUND, "occurred_at": "2025-02-30"}),
     ("backwards interval", {**ROUND, "occurred_at": "2025-05/2025-04"}),
-    ("SQL in a key", {**ROUND, "round_id": "r1'; DROP TABLE nl_chain; --"}),
+    ("SQL in a key", {**ROUND, "round_id": "r1'; DROP TABLE nl_leaves; --"}),
     ("path in a key", {**ROUND, "round_id": "../../etc/passwd"}),
     ("uppercase key", {**ROUND, "round_id": "R1"}),
     ("string instead of event", "round.scheduled"),
@@ -91,7 +91,7 @@ def test_hostile_raw_bytes_are_refused(client: TestClient, services: Services, a
 
 
 @pytest.mark.parametrize("path", [
-    "/negotiations/'; DROP TABLE nl_chain; --",
+    "/negotiations/'; DROP TABLE nl_leaves; --",
     "/negotiations/..%2F..%2Fetc%2Fpasswd",
     "/negotiations/%00",
     "/events/' OR '1'='1",
@@ -106,7 +106,7 @@ def test_hostile_paths_and_query_parameters_are_4xx(client: TestClient, services
     before = services.log.event_log.head()["position"]
     response = client.get(path, headers=as_recorder)
     assert_refused_and_nothing_stored(client, services, response, before)
-    assert services.log.database.query("SELECT COUNT(*) AS n FROM nl_chain")[0]["n"] == before
+    assert services.log.database.query("SELECT COUNT(*) AS n FROM nl_leaves")[0]["n"] == before
 
 
 def test_a_hostile_opening_is_refused(client: TestClient, services: Services, as_recorder: dict) -> None:

@@ -1,0 +1,71 @@
+"""The verifiable log (CONTRACT §9): signed checkpoints, the verifier key, consistency proofs
+and C2SP hash tiles, so that a third party can check the log with standard tooling."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import PlainTextResponse, Response
+
+from domain.merkle import parse_tile_path
+
+from api.auth import Reader, ServicesDep
+from api.log_filters import invalid, position
+from api.openapi_docs import problem_responses
+from api.problems import Problem
+
+router = APIRouter(tags=["verifiable log"])
+
+TEXT = "text/plain; charset=utf-8"
+TreeSize = Annotated[str, Query(description="a tree size: a number of leaves", examples=["12"])]
+
+
+@router.get("/log/checkpoint", summary="The log's latest signed checkpoint", response_class=PlainTextResponse,
+            description="A C2SP tlog-checkpoint signed note (origin, tree size, base64 root hash, then the "
+                        "Ed25519 signature line), covering every event committed before the request. 409 if "
+                        "the log no longer extends the last checkpoint signed.",
+            responses={200: {"content": {TEXT: {}}}, **problem_responses(401, 409)})
+async def checkpoint(svc: ServicesDep, _: Reader) -> PlainTextResponse:
+    signed = await run_in_threadpool(svc.signer.latest)
+    return PlainTextResponse(signed.note, media_type=TEXT, headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/log/key", summary="The C2SP verifier key that checkpoints verify with",
+            response_class=PlainTextResponse, description="`<origin>+<key id>+<base64 key>`.",
+            responses={200: {"content": {TEXT: {}}}, **problem_responses(401)})
+async def verifier_key(svc: ServicesDep, _: Reader) -> PlainTextResponse:
+    return PlainTextResponse(svc.signer.verifier_key() + "\n", media_type=TEXT)
+
+
+@router.get("/log/consistency", summary="A consistency proof between two tree sizes",
+            description="RFC 9162 §2.1.4: proves that the tree of `second` leaves extends the tree of `first`.",
+            responses=problem_responses(401, 422))
+async def consistency(svc: ServicesDep, _: Reader, first: TreeSize, second: TreeSize) -> dict[str, Any]:
+    return await run_in_threadpool(svc.proofs.consistency, tree_size("first", first), tree_size("second", second))
+
+
+def tree_size(field: str, text: str) -> int:
+    size = position(field, text, "a tree size")
+    if size is None:
+        raise invalid(field, "must be a tree size, a non-negative integer")
+    return size
+
+
+@router.get("/tile/{tile_path:path}", summary="A C2SP tlog-tiles hash tile",
+            description="`<L>/<N>[.p/<W>]`: the hashes of tree level 8·L, from node N·256, 256 of them (or W "
+                        "for a partial tile), 32 bytes each.",
+            response_class=Response, responses={200: {"content": {"application/octet-stream": {}}},
+                                                **problem_responses(401, 404, 422)})
+async def tile(svc: ServicesDep, _: Reader,
+               tile_path: Annotated[str, Path(description="e.g. `0/x001/234` or `1/000.p/17`")]) -> Response:
+    try:
+        level, index, width = parse_tile_path(tile_path)
+    except ValueError as e:
+        raise Problem(422, f"tile path: {e}", rule="tile-path",
+                      errors=[{"field": "tile_path", "message": str(e)}]) from None
+    body = await run_in_threadpool(svc.proofs.tile, level, index, width)
+    # A tile never changes once it exists; a partial one is replaced by a wider path.
+    return Response(body, media_type="application/octet-stream",
+                    headers={"Cache-Control": "public, max-age=31536000, immutable"})
