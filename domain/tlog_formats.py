@@ -54,6 +54,16 @@ def _hash(value: bytes, what: str) -> bytes:
     return bytes(value)
 
 
+def _hash_line(text: str, what: str) -> bytes:
+    try:
+        raw = b64decode_canonical(text)
+    except ValueError as e:
+        raise ValueError(f"{what} is {e}") from None
+    if len(raw) != HASH_SIZE:
+        raise ValueError(f"{what} is {len(raw)} bytes, not {HASH_SIZE}")
+    return raw
+
+
 def checkpoint_text(origin: str, size: int, root: bytes, extensions: Sequence[str] = ()) -> str:
     lines = [
         _line(origin, "the origin"),
@@ -76,12 +86,7 @@ def parse_checkpoint_text(text: str) -> Checkpoint:
         raise ValueError("checkpoint line 1 (the origin) is empty")
     if not _DECIMAL.fullmatch(size):
         raise ValueError(f"checkpoint line 2 (the tree size) {size!r} is not a decimal")
-    try:
-        raw = b64decode_canonical(root)
-    except ValueError as e:
-        raise ValueError(f"checkpoint line 3 (the root hash) is {e}") from None
-    if len(raw) != HASH_SIZE:
-        raise ValueError(f"checkpoint line 3 (the root hash) is {len(raw)} bytes, not 32")
+    raw = _hash_line(root, "checkpoint line 3 (the root hash)")
     for number, extension in enumerate(extensions, 4):
         if not extension:
             raise ValueError(f"checkpoint line {number} (an extension) is empty")
@@ -126,13 +131,7 @@ def parse_tlog_proof(text: str) -> TlogProof:
         raise ValueError(f"line {number} (the index) {index!r} is not a decimal")
     proof = []
     for number, line in enumerate(lines[number:], number + 1):
-        try:
-            raw = b64decode_canonical(line)
-        except ValueError as e:
-            raise ValueError(f"line {number} (a proof hash) is {e}") from None
-        if len(raw) != HASH_SIZE:
-            raise ValueError(f"line {number} (a proof hash) is {len(raw)} bytes, not 32")
-        proof.append(raw)
+        proof.append(_hash_line(line, f"line {number} (a proof hash)"))
     if not checkpoint_note:
         raise ValueError("the proof has no checkpoint after its blank line")
     return TlogProof(int(index), proof, checkpoint_note, extra)

@@ -105,16 +105,20 @@ func openNote(r request) (answer, error) {
 	return answer{"text": n.Text}, nil
 }
 
+// proofInputs decodes the two hashes a proof is checked against, and the proof.
+func proofInputs(a, b []byte, aName, bName string, proof [][]byte) (ha, hb tlog.Hash, p []tlog.Hash, err error) {
+	if ha, err = toHash(a); err != nil {
+		return ha, hb, nil, fmt.Errorf("%s: %v", aName, err)
+	}
+	if hb, err = toHash(b); err != nil {
+		return ha, hb, nil, fmt.Errorf("%s: %v", bName, err)
+	}
+	p, err = toHashes(proof)
+	return ha, hb, p, err
+}
+
 func checkInclusion(r request) (answer, error) {
-	leaf, err := toHash(r.LeafHash)
-	if err != nil {
-		return nil, fmt.Errorf("leaf hash: %v", err)
-	}
-	root, err := toHash(r.Root)
-	if err != nil {
-		return nil, fmt.Errorf("root: %v", err)
-	}
-	proof, err := toHashes(r.Proof)
+	leaf, root, proof, err := proofInputs(r.LeafHash, r.Root, "leaf hash", "root", r.Proof)
 	if err != nil {
 		return nil, err
 	}
@@ -122,15 +126,7 @@ func checkInclusion(r request) (answer, error) {
 }
 
 func checkConsistency(r request) (answer, error) {
-	first, err := toHash(r.FirstRoot)
-	if err != nil {
-		return nil, fmt.Errorf("first root: %v", err)
-	}
-	second, err := toHash(r.SecondRoot)
-	if err != nil {
-		return nil, fmt.Errorf("second root: %v", err)
-	}
-	proof, err := toHashes(r.Proof)
+	first, second, proof, err := proofInputs(r.FirstRoot, r.SecondRoot, "first root", "second root", r.Proof)
 	if err != nil {
 		return nil, err
 	}
