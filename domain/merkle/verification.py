@@ -118,6 +118,8 @@ def verify_consistency(
     if first == 0:
         if old != EMPTY_ROOT:
             raise ProofError("the first root is not the root of the empty tree")
+        if second == 0 and new != EMPTY_ROOT:
+            raise ProofError("the second root is not the root of the empty tree")
         return
     if first == second:
         if old != new:

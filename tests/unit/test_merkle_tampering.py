@@ -90,6 +90,8 @@ def test_the_trivial_consistency_cases_hold_only_for_matching_roots() -> None:
     verify_consistency(0, 7, TREE.root(0), TREE.root(7), [])
     verify_consistency(7, 7, TREE.root(7), TREE.root(7), [])
     assert "empty tree" in refused(verify_consistency, 0, 7, OTHER, TREE.root(7), [])
+    verify_consistency(0, 0, TREE.root(0), TREE.root(0), [])
+    assert "second root" in refused(verify_consistency, 0, 0, TREE.root(0), OTHER, [])
     assert "differ" in refused(verify_consistency, 7, 7, TREE.root(7), OTHER, [])
     assert "needs 0" in refused(verify_consistency, 7, 7, TREE.root(7), TREE.root(7), [OTHER])
 
