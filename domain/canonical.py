@@ -31,14 +31,22 @@ def canonical(value: Any) -> bytes:
 
 
 def _plain(value: Any) -> bool:
-    """Whether orjson's bytes are the JCS bytes: no floats, ASCII keys, exact integers."""
-    kind = type(value)
-    if kind is str or value is None or kind is bool:
-        return True
-    if kind is int:
-        return -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER
-    if kind is dict:
-        return all(type(k) is str and k.isascii() for k in value) and all(_plain(v) for v in value.values())
-    if kind is list:
-        return all(_plain(v) for v in value)
-    return False
+    """Whether orjson's bytes are the JCS bytes: no floats, ASCII keys, exact integers.
+    Iterative (a hostile value may nest deep) and written for the common case, text."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        kind = type(item)
+        if kind is str or item is None or kind is bool:
+            continue
+        if kind is dict:
+            for key, inner in item.items():
+                if type(key) is not str or not key.isascii():
+                    return False
+                if type(inner) is not str:
+                    pending.append(inner)
+        elif kind is list:
+            pending.extend(item)
+        elif kind is not int or not -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER:
+            return False
+    return True

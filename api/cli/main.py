@@ -166,7 +166,7 @@ def verify(
         if checkpoint is not None:
             signed = _signed_size(read_note(checkpoint), verifier(key) if key else
                                   parse_verifier_key(services.signer.verifier_key()))
-        result = verify_log(services.log.event_log, signed=signed)
+        result = verify_log(services.log.event_log, signed=signed, url=db)
     except BadInput as e:
         raise _fail(str(e)) from None
     finally:

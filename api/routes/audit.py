@@ -47,7 +47,7 @@ async def audit_trail(svc: ServicesDep, _: Auditor, flt: AuditFilter, limit: Lim
 
 
 def _verify(svc: Services) -> dict[str, Any]:
-    return verify_log(svc.log.event_log, signed=svc.signer.last_signed())
+    return verify_log(svc.log.event_log, signed=svc.signer.last_signed(), url=svc.settings.db)
 
 
 @router.get("/audit/verify", summary="Re-check every leaf and tree node from storage",

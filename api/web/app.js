@@ -983,9 +983,44 @@
     return [
       corrections.length ? [h("h4", {}, "Corrections and retractions"), h("ul", { class: "corrections" }, corrections)]
         : h("p", { class: "muted" }, "Never corrected or retracted."),
+      onRecord(event),
       h("details", {}, h("summary", {}, "The event as stored (JSON, with its hash)"),
         h("pre", { class: "json" }, JSON.stringify(event, null, 2))),
     ];
+  }
+
+  // Where the event sits in the log's Merkle tree, and its receipt: the event, the disclosures
+  // of its fields, its leaf and a signed inclusion proof, which anyone can check offline with
+  // the log's public key (`negotiation-log receipt verify`).
+  function onRecord(event) {
+    if (event.log_index === undefined) return null;
+    const status = h("p", { class: "receipt-status", role: "status" });
+    const button = h("button", { type: "button", class: "secondary" }, "Download receipt");
+    button.addEventListener("click", () => downloadReceipt(event, status));
+    return h("section", { class: "on-record", "aria-label": "On record" },
+      h("h4", {}, "On record"),
+      h("p", {}, `Leaf ${event.log_index} of the log's Merkle tree; leaf hash `,
+        h("code", { class: "leaf-hash", title: event.hash }, `${event.hash.slice(0, 16)}…`)),
+      h("p", {}, button), status);
+  }
+
+  async function downloadReceipt(event, status) {
+    status.textContent = "Asking the log for a signed receipt…";
+    try {
+      const receipt = await api(`/events/${enc(event.event_id)}/receipt`, {});
+      const note = receipt.proof.split("\n\n")[1].split("\n");
+      const name = `receipt-${event.event_id}.json`;
+      const url = URL.createObjectURL(new Blob([JSON.stringify(receipt)], { type: "application/json" }));
+      const link = h("a", { href: url, download: name, hidden: "" });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      status.textContent = `Saved ${name}: included in the checkpoint of ${note[1]} events signed by ${note[0]}. ` +
+        "Anyone can check it offline: negotiation-log receipt verify FILE --key KEY, with KEY from /log/key.";
+    } catch (err) {
+      status.textContent = `No receipt: ${err.message}`;
+    }
   }
 
   // ---------------------------------------------------------------- the timeline drawing

@@ -17,7 +17,7 @@ PAGE_SIZE = 1000
 
 
 @lru_cache(maxsize=4096)  # most rows read together belong to a few negotiations
-def _negotiation_id(originator_id: UUID | str) -> str:
+def negotiation_id(originator_id: UUID | str) -> str:
     return str(UUID(str(originator_id)))
 
 
@@ -36,7 +36,7 @@ def select_events(dialect: Dialect) -> str:
 
 def decode(row: Mapping[str, Any]) -> dict[str, Any]:
     record = jsonfast.loads(row["state"])["record"]
-    event = {**record, "negotiation_id": _negotiation_id(row["originator_id"]),
+    event = {**record, "negotiation_id": negotiation_id(row["originator_id"]),
              "version": row["originator_version"], "position": row["position"]}
     if row["log_index"] is not None:
         # Stamped under the write lock; a record stored before v2 carries the same value.
@@ -109,7 +109,7 @@ class EventLog:
         rows = self.db.query(
             f"SELECT originator_id, {self._pos} AS position FROM {self._events_table} "
             f"WHERE originator_version = 1 AND {self._pos} > ? ORDER BY {self._pos} LIMIT ?", [after, limit])
-        return [(_negotiation_id(r["originator_id"]), r["position"]) for r in rows]
+        return [(negotiation_id(r["originator_id"]), r["position"]) for r in rows]
 
     def raw_rows(self, after: int = 0, limit: int = PAGE_SIZE) -> list[Mapping[str, Any]]:
         """Event rows as stored, with no join: what the log audit recomputes from."""

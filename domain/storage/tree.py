@@ -42,10 +42,13 @@ def read_nodes(cursor: Cursor, dialect: Dialect, nodes: Iterable[Node]) -> dict[
                          leaves):
             found[(0, int(row["log_index"]))] = bytes(row["leaf_hash"])
     if inner:
-        marks = ",".join("(?, ?)" for _ in inner)
-        params = [x for node in inner for x in node]
-        for row in _rows(cursor, dialect, f"SELECT level, idx, hash FROM nl_tree WHERE (level, idx) IN (VALUES {marks})",
-                         params):
+        # One primary-key lookup per level (a row-value IN list would scan the table in SQLite).
+        by_level: dict[int, list[int]] = {}
+        for level, idx in inner:
+            by_level.setdefault(level, []).append(idx)
+        where = " OR ".join(f"(level = ? AND idx IN ({','.join('?' * len(idxs))}))" for idxs in by_level.values())
+        params = [x for level, idxs in by_level.items() for x in (level, *idxs)]
+        for row in _rows(cursor, dialect, f"SELECT level, idx, hash FROM nl_tree WHERE {where}", params):
             found[(int(row["level"]), int(row["idx"]))] = bytes(row["hash"])
     return found
 

@@ -36,7 +36,7 @@ def stored(services: Services, settings: Settings) -> Iterator[tuple[Services, R
 
 
 def bad_position(services: Services, signed: SignedSize | None = None) -> int | None:
-    result = verify_log(services.log.event_log, signed=signed, page=3)
+    result = verify_log(services.log.event_log, signed=signed, chunk=4, page=3)
     return result["first_bad_position"]
 
 
@@ -48,7 +48,7 @@ def edit_record(raw: RawDB, position: int, edit: Callable[[dict[str, Any]], None
 
 def test_an_intact_log_verifies_with_its_size_and_root(stored: tuple[Services, RawDB]) -> None:
     services, _ = stored
-    result = verify_log(services.log.event_log, page=3)
+    result = verify_log(services.log.event_log, chunk=4, page=3)
     assert result["ok"] and result["checked"] == result["tree_size"] == 10 and result["first_bad_position"] is None
     assert result["head"] == services.log.event_log.head()
     assert result["root"] == services.signer.latest().note.splitlines()[2]
@@ -91,7 +91,7 @@ def test_each_kind_of_edit_is_found_at_its_position(stored: tuple[Services, RawD
     services, raw = stored
     tamper, position = TAMPERING[kind]
     tamper(raw)
-    result = verify_log(services.log.event_log, page=3)
+    result = verify_log(services.log.event_log, chunk=4, page=3)
     assert not result["ok"] and result["first_bad_position"] == position, result
     assert result["problems"]
 
@@ -130,3 +130,15 @@ def test_a_consistent_rewrite_or_a_cut_shows_only_against_a_checkpoint_signed_be
     result = verify_log(services.log.event_log, signed=SignedSize(signed.size, signed.root))
     assert not result["ok"] and not result["checkpoint"]["extends"]
     assert problem in result["problems"][0]
+
+
+@pytest.mark.parametrize("kind", ["an edited value", "an edited tree node", "a deleted event and its leaf"])
+def test_worker_processes_find_what_one_process_finds(stored: tuple[Services, RawDB], settings: Settings,
+                                                      kind: str) -> None:
+    services, raw = stored
+    assert verify_log(services.log.event_log, url=settings.db, chunk=2, workers=2)["ok"]
+    tamper, position = TAMPERING[kind]
+    tamper(raw)
+    alone = verify_log(services.log.event_log, chunk=2)
+    shared = verify_log(services.log.event_log, url=settings.db, chunk=2, workers=2)
+    assert shared == alone and shared["first_bad_position"] == position

@@ -3,11 +3,15 @@ the known-at axis, and the token prompt when reads are not public."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+from domain.receipts import verify_receipt
+from domain.signed_note import parse_verifier_key
 
 from tests.e2e.browser import (  # noqa: F401 - browser, demo and pages are fixtures
     expect, NEGOTIATION, NO_CHROMIUM, TITLE, api_state, assert_page_matches_api, browser, demo, pages, prepared_log,
@@ -178,3 +182,21 @@ def test_without_public_reads_the_page_asks_for_a_token_and_keeps_it_in_the_tab_
     tab.click("#forget-token")
     expect(tab.locator("#auth")).to_be_visible()
     assert tab.evaluate("sessionStorage.length") == 0
+
+
+def test_an_event_shows_it_is_on_record_and_its_receipt_downloads_and_verifies(demo: Server, pages: Any,
+                                                                             tmp_path: Path) -> None:
+    page = pages(demo.url)
+    tab = page.open()
+    tab.locator('article[data-kind="round"][data-id="r1"] .events-button').click()
+    scheduled = tab.locator('dialog#dialog article.event-detail[data-event-id="3b080333-26c9-4b43-821f-59e25f7b447f"]')
+    on_record = scheduled.get_by_role("region", name="On record")
+    stored = httpx.get(f"{demo.url}/events/3b080333-26c9-4b43-821f-59e25f7b447f").json()
+    expect(on_record).to_contain_text(f"Leaf {stored['log_index']} of the log's Merkle tree")
+    with tab.expect_download() as download:
+        on_record.get_by_role("button", name="Download receipt").click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    expect(on_record.get_by_role("status")).to_contain_text("included in the checkpoint of 31 events")
+    vkey = parse_verifier_key(httpx.get(f"{demo.url}/log/key").text.strip())
+    assert verify_receipt(json.loads(saved.read_text()), vkey)["event_id"] == stored["event_id"]

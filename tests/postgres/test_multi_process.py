@@ -1,8 +1,10 @@
 """Several API processes on one PostgreSQL database, as the compose file runs them: concurrent
-writers lose nothing, duplicate nothing, keep the chain intact, and every view equals a replay."""
+writers lose nothing, duplicate nothing, build one Merkle tree whose every proof verifies, and
+every view equals a replay."""
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 import threading
@@ -13,6 +15,7 @@ import httpx
 import pytest
 
 from tests.conftest import OPENING
+from tests.independent.go_verifier import GoVerifier
 from tests.processes import run_cli
 from tests.views import every_view_matches_replay
 
@@ -50,7 +53,7 @@ def two_servers(pg_url: str, start_server: Any) -> tuple[list[str], dict[str, st
 
 
 def test_concurrent_writers_on_two_processes_lose_and_duplicate_nothing(two_servers: Any, pg_url: str,
-                                                                        tmp_path: Path) -> None:
+                                                                        tmp_path: Path, go_verifier: GoVerifier) -> None:
     urls, auth = two_servers
     shared = httpx.post(f"{urls[0]}/negotiations", json=OPENING, headers=auth).json()["id"]
     acknowledged: list[str] = []
@@ -85,6 +88,29 @@ def test_concurrent_writers_on_two_processes_lose_and_duplicate_nothing(two_serv
     assert all(v == list(range(1, len(v) + 1)) for v in per_stream.values())
     assert json.loads(run_cli("verify", "--db", pg_url).stdout)["ok"] is True
     assert every_view_matches_replay(pg_url, per_stream, tmp_path)
+    one_tree_whose_proofs_verify(urls, auth, stored, go_verifier)
+
+
+def one_tree_whose_proofs_verify(urls: list[str], auth: dict[str, str], stored: list[dict[str, Any]],
+                                 go_verifier: GoVerifier) -> None:
+    """Both processes appended to one tree: log_index dense in position order, recorded time
+    never going back in it, and every event's proof from either process verifying in Go
+    against the checkpoint the other signed."""
+    assert [e["log_index"] for e in stored] == list(range(len(stored)))
+    assert all(a["recorded_at"] <= b["recorded_at"] for a, b in zip(stored, stored[1:]))
+    note = httpx.get(f"{urls[0]}/log/checkpoint", headers=auth).text
+    vkey = httpx.get(f"{urls[1]}/log/key", headers=auth).text.strip()
+    _, size, root = go_verifier.verify_note(vkey, note).splitlines()
+    assert int(size) == len(stored)
+    requests = []
+    for i, event in enumerate(stored):
+        proof = httpx.get(f"{urls[i % 2]}/events/{event['event_id']}/proof", params={"tree_size": size},
+                          headers=auth).json()
+        assert proof["leaf_hash"] == event["hash"]
+        requests.append(go_verifier.inclusion_request(event["log_index"], int(size), bytes.fromhex(event["hash"]),
+                                                      [base64.b64decode(h) for h in proof["inclusion"]],
+                                                      base64.b64decode(root)))
+    assert go_verifier.refusals(requests) == [None] * len(stored)
 
 
 def test_if_match_lets_exactly_one_of_racing_writers_win_across_processes(two_servers: Any) -> None:
