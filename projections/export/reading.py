@@ -23,6 +23,7 @@ from projections.store.queries import ReadModels
 from projections.store.schema import micros
 
 KEY_PAGE = 1000
+EVENT_PAGE = 1000  # events read at a time
 
 
 def read_record(log: NegotiationLog, negotiation_id: str, *, as_of: datetime | None = None,
@@ -43,7 +44,7 @@ def read_record(log: NegotiationLog, negotiation_id: str, *, as_of: datetime | N
         [last] = events_at(cursor, dialect, "f.position = ?", [upto])
 
     def stored() -> Iterator[dict[str, Any]]:
-        return known((e for page in log.event_log.stream_pages(negotiation_id, upto=upto) for e in page), known_at)
+        return known((e for page in log.event_log.stream_pages(negotiation_id, upto=upto, page=EVENT_PAGE) for e in page), known_at)
 
     def rounds() -> Iterator[dict[str, Any]]:
         for key in _round_keys(log, negotiation_id, upto):

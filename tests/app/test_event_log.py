@@ -11,14 +11,14 @@ from typing import Any
 import pytest
 
 from api.cli.transfer import import_events
-from projections.export.reading import read_record
-from projections.export.registry import FORMATS
 from api.services import Services
 from api.settings import Settings
 from domain.application import AppendRequest
 from domain.chain import GENESIS_HASH, link_hash
 from domain.errors import IdempotencyKeyReused, NotFound, ValidationFailed, VersionConflict
 from projections.chain_audit import verify_chain
+from projections.export.reading import read_record
+from projections.export.registry import FORMATS
 from tests.conftest import OPENING
 from tests.raw_db import RawDB
 
