@@ -54,8 +54,10 @@ def test_the_stream_is_read_in_pages_of_the_size_asked(services: Services) -> No
     assert [len(p) for p in services.log.event_log.stream_pages(nid, page=7, upto=pages[1][-1]["position"])] == [7, 7]
 
 
-def test_appends_made_while_an_export_streams_are_not_in_it(services: Services) -> None:
+def test_appends_made_while_an_export_streams_are_not_in_it(services: Services,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     nid = busy_negotiation(services)
+    monkeypatch.setattr(reading, "EVENT_PAGE", 5)  # the later pages are read after the appends
     record = reading.read_record(services.log, nid)
     facts = record.facts()
     first = next(facts)
