@@ -193,9 +193,11 @@ def export(db: Db = DEFAULT_DB,
             record = Record(None, events=services.log.event_log.iterate)
         else:
             record = read_record(services.log, negotiation, **axes)
+        # Bytes, UTF-8 whatever the locale, and line ends as the format has them (CRLF in CSV and iCalendar).
+        out = sys.stdout.buffer
         for chunk in chunked(chosen.render(record)):
-            sys.stdout.write(chunk)
-        sys.stdout.flush()
+            out.write(chunk.encode())
+        out.flush()
     except DomainError as e:
         raise _fail(e.detail) from None
     finally:
