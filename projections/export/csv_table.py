@@ -29,7 +29,7 @@ TEXT_FIELDS = ("text", "summary", "reason", "outcome", "description")
 _IN_COLUMNS = frozenset(COLUMNS) | {"sources", "hash", "prev_hash", "retracted"}
 # A cell starting with one of these is a formula to a spreadsheet: quoted with a leading
 # apostrophe, which spreadsheets hide, so exported text can never run as one.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_STARTS = frozenset("=+-@\t\r")
 
 
 def render(record: Record) -> Iterator[str]:
@@ -38,7 +38,7 @@ def render(record: Record) -> Iterator[str]:
     writer.writerow(COLUMNS)
     names = names_of(record.negotiation)
     for fact in record.facts():
-        writer.writerow([_cell(v) for v in row(fact, names)])
+        writer.writerow(row(fact, names))
         if buffer.tell() >= 32 * 1024:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -47,17 +47,17 @@ def render(record: Record) -> Iterator[str]:
 
 
 def row(fact: Mapping[str, Any], names: Mapping[str, str]) -> list[Any]:
-    sources = fact.get("sources") or []
+    sources = fact.get("sources") or ()
     text_field = next((f for f in TEXT_FIELDS if isinstance(fact.get(f), str)), None)
-    text = fact[text_field] if text_field else ""
     details = {k: v for k, v in fact.items() if k not in _IN_COLUMNS and k != text_field}
-    values = {**fact, "summary": headline(fact, names), "text": text,
-              "approximate": bool(fact.get("approximate")), "uncertain": bool(fact.get("uncertain")),
-              "corrected_by": " ".join(fact.get("corrected_by") or []),
-              "details": jsonfast.dumps(details).decode() if details else "", "source_count": len(sources)}
+    computed = {"summary": headline(fact, names), "text": fact[text_field] if text_field else "",
+                "approximate": bool(fact.get("approximate")), "uncertain": bool(fact.get("uncertain")),
+                "corrected_by": " ".join(fact.get("corrected_by") or ()),
+                "details": jsonfast.dumps(details).decode() if details else "", "source_count": len(sources)}
     for column, name in SOURCE_COLUMNS.items():
-        values[column] = "\n".join(_one_line(s.get(name)) for s in sources) if sources else ""
-    return [values.get(c) for c in COLUMNS]
+        computed[column] = "\n".join(_one_line(s.get(name)) for s in sources)
+    get = fact.get
+    return [_cell(computed[c] if c in computed else get(c)) for c in COLUMNS]
 
 
 def _one_line(value: Any) -> str:
@@ -66,10 +66,10 @@ def _one_line(value: Any) -> str:
 
 
 def _cell(value: Any) -> Any:
+    if value.__class__ is str:
+        return "'" + value if value[:1] in _FORMULA_STARTS else value
     if value is None:
         return ""
-    if isinstance(value, bool):
+    if value is True or value is False:
         return "true" if value else "false"
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
     return value

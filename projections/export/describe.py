@@ -30,60 +30,75 @@ def _hours(duration: Mapping[str, Any]) -> str:
     return f"{low} hours"
 
 
-def headline(e: Mapping[str, Any], names: Names) -> str:
-    def name(pid: str | None) -> str:
-        return names.get(pid or "", pid or "?")
+class _Say:
+    def __init__(self, names: Names) -> None:
+        self.names = names
 
-    def by(pid: str | None, word: str = "by") -> str:
-        return f" {word} {name(pid)}" if pid else ""
+    def name(self, pid: str | None) -> str:
+        return self.names.get(pid or "", pid or "?")
 
+    def by(self, pid: str | None, word: str = "by") -> str:
+        return f" {word} {self.name(pid)}" if pid else ""
+
+    @staticmethod
     def text(value: str | None) -> str:
         return f": {value}" if value else ""
 
-    round_ = f"Round {e.get('round_id')}"
-    dispute = f"Dispute {e.get('dispute_id')}"
-    lines: dict[str, Callable[[], str]] = {
-        "negotiation.opened": lambda: f"Negotiation opened: {e['title']}",
-        "participant.joined": lambda: f"{e['participant']['name']} joined as {e['participant']['role']}",
-        "participant.left": lambda: f"{name(e['participant_id'])} left the negotiation",
-        "negotiation.suspended": lambda: f"Negotiation suspended{text(e.get('reason'))}",
-        "negotiation.resumed": lambda: f"Negotiation resumed{text(e.get('reason'))}",
-        "negotiation.concluded": lambda: f"Negotiation concluded{text(e.get('outcome'))}",
-        "negotiation.collapsed": lambda: f"Negotiation collapsed{text(e.get('outcome'))}",
-        "round.proposed": lambda: f"{round_} proposed{by(e.get('proposed_by'))}",
-        "round.scheduled": lambda: (f"{round_} scheduled"
-                                    + (f" for {display_date(e['scheduled_for'])}" if e.get("scheduled_for") else "")
-                                    + (f" at {venue_text(e['venue'])}" if e.get("venue") else "")
-                                    + (" (provisional)" if e.get("provisional") else "")),
-        "round.postponed": lambda: f"{round_} postponed{text(e.get('reason'))}{by(e.get('requested_by'), 'at the request of')}",
-        "round.cancelled": lambda: f"{round_} cancelled{text(e.get('reason'))}{by(e.get('cancelled_by'))}",
-        "delegation.named": lambda: (f"{name(e['participant_id'])} delegation to {round_} headed by {e['head']['name']}"
-                                     + (f", {e['head']['title']}" if e["head"].get("title") else "")),
-        "round.started": lambda: f"{round_} began" + (f" at {venue_text(e['venue'])}" if e.get("venue") else ""),
-        "round.concluded": lambda: f"{round_} concluded" + (f" after {_hours(e['duration'])}" if e.get("duration") else ""),
-        "dispute.raised": lambda: f"Dispute raised: {e['title']}{by(e.get('raised_by'))}",
-        "dispute.discussed": lambda: f"{dispute} discussed at {round_}{text(e.get('summary'))}",
-        "dispute.excluded": lambda: f"{dispute} kept off the agenda{by(e.get('excluded_by'))}{text(e.get('reason'))}",
-        "position.stated": lambda: (f"{name(e['participant_id'])} ({e['stance'].replace('_', ' ')}) on {dispute}: "
-                                    f"“{e['text']}”"),
-        "proposal.tabled": lambda: f"{name(e['proposed_by'])} tabled a proposal{by(e.get('via'), 'via')}: “{e['text']}”",
-        "proposal.responded": lambda: (f"{name(e['participant_id'])} {e['response'].replace('_', ' ')} proposal "
-                                       f"{e['proposal_id']}{text(e.get('text'))}"),
-        "proposal.withdrawn": lambda: f"Proposal {e['proposal_id']} withdrawn",
-        "commitment.agreed": lambda: f"{' and '.join(name(p) for p in e['parties'])} agreed: “{e['text']}”",
-        "commitment.progress_reported": lambda: f"Progress on {e['commitment_id']}{text(e.get('text'))}",
-        "commitment.fulfilled": lambda: f"Commitment {e['commitment_id']} fulfilled{text(e.get('text'))}",
-        "commitment.breach_alleged": lambda: (f"{name(e['alleged_by'])} alleged a breach of {e['commitment_id']}"
-                                              f"{text(e.get('text'))}"),
-        "commitment.breached": lambda: f"Commitment {e['commitment_id']} breached{text(e.get('text'))}",
-        "commitment.withdrawn": lambda: f"Commitment {e['commitment_id']} withdrawn{by(e.get('by'))}{text(e.get('reason'))}",
-        "statement.issued": lambda: (f"{e['speaker']['name']}"
-                                     + (f" ({e['speaker']['title']})" if e["speaker"].get("title") else "")
-                                     + f": “{e['text']}”"),
-    }
-    line = lines.get(e["type"])
+    @staticmethod
+    def round(e: Mapping[str, Any]) -> str:
+        return f"Round {e.get('round_id')}"
+
+    @staticmethod
+    def dispute(e: Mapping[str, Any]) -> str:
+        return f"Dispute {e.get('dispute_id')}"
+
+
+_LINES: dict[str, Callable[[Mapping[str, Any], _Say], str]] = {
+    "negotiation.opened": lambda e, s: f"Negotiation opened: {e['title']}",
+    "participant.joined": lambda e, s: f"{e['participant']['name']} joined as {e['participant']['role']}",
+    "participant.left": lambda e, s: f"{s.name(e['participant_id'])} left the negotiation",
+    "negotiation.suspended": lambda e, s: f"Negotiation suspended{s.text(e.get('reason'))}",
+    "negotiation.resumed": lambda e, s: f"Negotiation resumed{s.text(e.get('reason'))}",
+    "negotiation.concluded": lambda e, s: f"Negotiation concluded{s.text(e.get('outcome'))}",
+    "negotiation.collapsed": lambda e, s: f"Negotiation collapsed{s.text(e.get('outcome'))}",
+    "round.proposed": lambda e, s: f"{s.round(e)} proposed{s.by(e.get('proposed_by'))}",
+    "round.scheduled": lambda e, s: (f"{s.round(e)} scheduled"
+                                + (f" for {display_date(e['scheduled_for'])}" if e.get("scheduled_for") else "")
+                                + (f" at {venue_text(e['venue'])}" if e.get("venue") else "")
+                                + (" (provisional)" if e.get("provisional") else "")),
+    "round.postponed": lambda e, s: f"{s.round(e)} postponed{s.text(e.get('reason'))}{s.by(e.get('requested_by'), 'at the request of')}",
+    "round.cancelled": lambda e, s: f"{s.round(e)} cancelled{s.text(e.get('reason'))}{s.by(e.get('cancelled_by'))}",
+    "delegation.named": lambda e, s: (f"{s.name(e['participant_id'])} delegation to {s.round(e)} headed by {e['head']['name']}"
+                                 + (f", {e['head']['title']}" if e["head"].get("title") else "")),
+    "round.started": lambda e, s: f"{s.round(e)} began" + (f" at {venue_text(e['venue'])}" if e.get("venue") else ""),
+    "round.concluded": lambda e, s: f"{s.round(e)} concluded" + (f" after {_hours(e['duration'])}" if e.get("duration") else ""),
+    "dispute.raised": lambda e, s: f"Dispute raised: {e['title']}{s.by(e.get('raised_by'))}",
+    "dispute.discussed": lambda e, s: f"{s.dispute(e)} discussed at {s.round(e)}{s.text(e.get('summary'))}",
+    "dispute.excluded": lambda e, s: f"{s.dispute(e)} kept off the agenda{s.by(e.get('excluded_by'))}{s.text(e.get('reason'))}",
+    "position.stated": lambda e, s: (f"{s.name(e['participant_id'])} ({e['stance'].replace('_', ' ')}) on {s.dispute(e)}: "
+                                f"“{e['text']}”"),
+    "proposal.tabled": lambda e, s: f"{s.name(e['proposed_by'])} tabled a proposal{s.by(e.get('via'), 'via')}: “{e['text']}”",
+    "proposal.responded": lambda e, s: (f"{s.name(e['participant_id'])} {e['response'].replace('_', ' ')} proposal "
+                                   f"{e['proposal_id']}{s.text(e.get('text'))}"),
+    "proposal.withdrawn": lambda e, s: f"Proposal {e['proposal_id']} withdrawn",
+    "commitment.agreed": lambda e, s: f"{' and '.join(s.name(p) for p in e['parties'])} agreed: “{e['text']}”",
+    "commitment.progress_reported": lambda e, s: f"Progress on {e['commitment_id']}{s.text(e.get('text'))}",
+    "commitment.fulfilled": lambda e, s: f"Commitment {e['commitment_id']} fulfilled{s.text(e.get('text'))}",
+    "commitment.breach_alleged": lambda e, s: (f"{s.name(e['alleged_by'])} alleged a breach of {e['commitment_id']}"
+                                          f"{s.text(e.get('text'))}"),
+    "commitment.breached": lambda e, s: f"Commitment {e['commitment_id']} breached{s.text(e.get('text'))}",
+    "commitment.withdrawn": lambda e, s: f"Commitment {e['commitment_id']} withdrawn{s.by(e.get('by'))}{s.text(e.get('reason'))}",
+    "statement.issued": lambda e, s: (f"{e['speaker']['name']}"
+                                 + (f" ({e['speaker']['title']})" if e["speaker"].get("title") else "")
+                                 + f": “{e['text']}”"),
+}
+
+
+def headline(e: Mapping[str, Any], names: Names) -> str:
+    say = _Say(names)
+    line = _LINES.get(e["type"])
     if line is not None:
-        return line()
+        return line(e, say)
     if e["type"].startswith("dispute."):
-        return f"{dispute} {e['type'][8:]}{text(e.get('summary'))}"
+        return f"{say.dispute(e)} {e['type'][8:]}{say.text(e.get('summary'))}"
     return str(e["type"])

@@ -54,4 +54,6 @@ def facts_at(events: Iterable[dict[str, Any]], corrections: Corrections,
              as_of: datetime | None) -> Iterator[dict[str, Any]]:
     """The live facts: corrections applied, retracted facts left out, begun by `as_of`."""
     for fact in live_facts(events, corrections, as_of=as_of):
-        yield {k: v for k, v in fact.items() if k not in _NOT_OF_A_FACT}
+        for name in _NOT_OF_A_FACT:  # a copy of its own (as_corrected made it): safe to change
+            fact.pop(name, None)
+        yield fact
