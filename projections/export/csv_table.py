@@ -27,6 +27,7 @@ SOURCE_COLUMNS = {"source_titles": "title", "source_publishers": "publisher", "s
 # The fact's own words, whichever field holds them for its type.
 TEXT_FIELDS = ("text", "summary", "reason", "outcome", "description")
 _IN_COLUMNS = frozenset(COLUMNS) | {"sources", "hash", "prev_hash", "retracted"}
+_NO_SOURCES = [""] * len(SOURCE_COLUMNS)
 # A cell starting with one of these is a formula to a spreadsheet: quoted with a leading
 # apostrophe, which spreadsheets hide, so exported text can never run as one.
 _FORMULA_STARTS = frozenset("=+-@\t\r")
@@ -47,17 +48,24 @@ def render(record: Record) -> Iterator[str]:
 
 
 def row(fact: Mapping[str, Any], names: Mapping[str, str]) -> list[Any]:
-    sources = fact.get("sources") or ()
-    text_field = next((f for f in TEXT_FIELDS if isinstance(fact.get(f), str)), None)
-    details = {k: v for k, v in fact.items() if k not in _IN_COLUMNS and k != text_field}
-    computed = {"summary": headline(fact, names), "text": fact[text_field] if text_field else "",
-                "approximate": bool(fact.get("approximate")), "uncertain": bool(fact.get("uncertain")),
-                "corrected_by": " ".join(fact.get("corrected_by") or ()),
-                "details": jsonfast.dumps(details).decode() if details else "", "source_count": len(sources)}
-    for column, name in SOURCE_COLUMNS.items():
-        computed[column] = "\n".join(_one_line(s.get(name)) for s in sources)
+    """The cells of one fact, in COLUMNS order (the csv writer writes None as an empty cell)."""
     get = fact.get
-    return [_cell(computed[c] if c in computed else get(c)) for c in COLUMNS]
+    sources = get("sources") or ()
+    text_field = next((f for f in TEXT_FIELDS if get(f).__class__ is str), None)
+    details = {k: v for k, v in fact.items() if k not in _IN_COLUMNS and k != text_field}
+    if sources:
+        flattened = [_guard("\n".join(_one_line(s.get(name)) for s in sources)) for name in SOURCE_COLUMNS.values()]
+    else:
+        flattened = _NO_SOURCES
+    return [
+        get("event_id"), get("negotiation_id"), get("version"), get("position"), get("type"),
+        _guard(headline(fact, names)), get("occurred_at"), get("occurred_from"), get("occurred_until"),
+        "true" if get("approximate") else "false", "true" if get("uncertain") else "false",
+        get("recorded_at"), _guard(get("recorded_by")), get("attributed_to"), " ".join(get("corrected_by") or ()),
+        get("round_id"), get("dispute_id"), get("proposal_id"), get("commitment_id"), get("participant_id"),
+        _guard(fact[text_field]) if text_field else "", jsonfast.dumps(details).decode() if details else "",
+        _guard(get("note")), len(sources), *flattened,
+    ]
 
 
 def _one_line(value: Any) -> str:
@@ -65,11 +73,8 @@ def _one_line(value: Any) -> str:
     return "" if value is None else " ".join(str(value).splitlines())
 
 
-def _cell(value: Any) -> Any:
-    if value.__class__ is str:
-        return "'" + value if value[:1] in _FORMULA_STARTS else value
-    if value is None:
-        return ""
-    if value is True or value is False:
-        return "true" if value else "false"
+def _guard(value: Any) -> Any:
+    """Free text (keys, ids and times cannot start so): a formula start gets an apostrophe."""
+    if value.__class__ is str and value[:1] in _FORMULA_STARTS:
+        return "'" + value
     return value

@@ -8,10 +8,11 @@ retractions by target; rounds come one at a time, each from its own events or st
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
+from domain import jsonfast
 from domain.application import NegotiationLog
 from domain.errors import NotFound
 
@@ -47,6 +48,9 @@ def read_record(log: NegotiationLog, negotiation_id: str, *, as_of: datetime | N
         return known((e for page in log.event_log.stream_pages(negotiation_id, upto=upto, page=EVENT_PAGE) for e in page), known_at)
 
     def rounds() -> Iterator[dict[str, Any]]:
+        if as_of is None and known_at is None:  # the stored views, a page at a time
+            yield from _stored_rounds(log, negotiation_id)
+            return
         for key in _round_keys(log, negotiation_id, upto):
             try:
                 yield models.entity(negotiation_id, "round", key, as_of=as_of, known_at=known_at)
@@ -58,18 +62,29 @@ def read_record(log: NegotiationLog, negotiation_id: str, *, as_of: datetime | N
                   as_of=as_of, known_at=known_at, recorded_until=last["recorded_at"])
 
 
-def _round_keys(log: NegotiationLog, negotiation_id: str, upto: int) -> Iterator[str]:
+def _keyed_pages(log: NegotiationLog, select: str, where: str, params: list[Any]) -> Iterator[Mapping[str, Any]]:
+    """Rows of a table in key order, KEY_PAGE at a time; `select` names `key` (as {key})."""
     dialect = log.database.dialect
     # Keys sort byte-wise on both backends (PostgreSQL's default collation would not).
     key = 'key COLLATE "C"' if dialect.name == "postgres" else "key"
     after = ""
     while True:
         with log.database.transaction(commit=False) as cursor:
-            found = [r["key"] for r in rows(
-                cursor, dialect, f"SELECT DISTINCT {key} AS key FROM nl_read_touches WHERE negotiation_id = ? "
-                                 f"AND kind = 'round' AND position <= ? AND {key} > ? ORDER BY {key} LIMIT ?",
-                [negotiation_id, upto, after, KEY_PAGE])]
+            found = rows(cursor, dialect, select.format(key=key) + f" WHERE {where} AND {key} > ? ORDER BY {key} LIMIT ?",
+                         [*params, after, KEY_PAGE])
         yield from found
         if len(found) < KEY_PAGE:
             return
-        after = found[-1]
+        after = found[-1]["key"]
+
+
+def _round_keys(log: NegotiationLog, negotiation_id: str, upto: int) -> Iterator[str]:
+    for row in _keyed_pages(log, "SELECT DISTINCT {key} AS key FROM nl_read_touches",
+                            "negotiation_id = ? AND kind = 'round' AND position <= ?", [negotiation_id, upto]):
+        yield row["key"]
+
+
+def _stored_rounds(log: NegotiationLog, negotiation_id: str) -> Iterator[dict[str, Any]]:
+    for row in _keyed_pages(log, "SELECT {key} AS key, position, body FROM nl_read_models",
+                            "negotiation_id = ? AND kind = 'round'", [negotiation_id]):
+        yield {**jsonfast.loads(row["body"]), "position": int(row["position"])}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -69,6 +70,7 @@ def era(round_: Mapping[str, Any]) -> dict[str, Any] | None:
     return {"start_date": start, "end_date": end or start, "text": {"headline": _e(label)}}
 
 
+@lru_cache(maxsize=4096)  # dates repeat; the objects are only ever read (dumped)
 def span(text: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """TimelineJS date objects for a valid time: a single period is one date at its own
     precision (`2025-05` is May 2025, no end); an interval, or digits left unspecified over
