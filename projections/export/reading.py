@@ -45,7 +45,8 @@ def read_record(log: NegotiationLog, negotiation_id: str, *, as_of: datetime | N
         [last] = events_at(cursor, dialect, "f.position = ?", [upto])
 
     def stored() -> Iterator[dict[str, Any]]:
-        return known((e for page in log.event_log.stream_pages(negotiation_id, upto=upto, page=EVENT_PAGE) for e in page), known_at)
+        pages = log.event_log.stream_pages(negotiation_id, upto=upto, page=EVENT_PAGE)
+        return known((e for page in pages for e in page), known_at)
 
     def rounds() -> Iterator[dict[str, Any]]:
         if as_of is None and known_at is None:  # the stored views, a page at a time
