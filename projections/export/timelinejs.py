@@ -39,7 +39,12 @@ def render(record: Record) -> Iterator[str]:
         yield separator + _dumps(slide(fact, names))
         separator = ","
     yield '],"eras":['
-    yield ",".join(_dumps(e) for e in (era(r) for r in record.rounds()) if e is not None)
+    separator = ""
+    for round_ in record.rounds():  # one at a time: a long negotiation has many rounds
+        shown = era(round_)
+        if shown is not None:
+            yield separator + _dumps(shown)
+            separator = ","
     yield "]}\n"
 
 
