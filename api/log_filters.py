@@ -10,7 +10,7 @@ from uuid import UUID
 from fastapi import Depends, Query
 
 from domain.event_types import EVENT_TYPES
-from domain.valid_time import SINGLE_FORMS, parse_valid_time
+from domain.valid_time import SINGLE_FORMS, parse_period
 from projections.log_query import LogFilter
 
 from api.problems import Problem
@@ -61,10 +61,10 @@ def recorded_time(field: str, text: str | None, *, end: bool) -> datetime | None
     if "/" in text:
         raise invalid(field, f"one time, not an interval; accepted forms: {SINGLE_FORMS}")
     try:
-        parsed = parse_valid_time(text)
+        first, last = parse_period(text)
     except ValueError as e:
         raise invalid(field, str(e)) from None
-    return parsed.end if end else parsed.start
+    return last if end else first
 
 
 def stream_filter(

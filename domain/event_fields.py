@@ -27,14 +27,14 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from domain.errors import FieldError
-from domain.valid_time import parse_valid_time
+from domain.valid_time import DERIVED_FIELDS, parse_valid_time
 
 KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 MAX_ITEMS = 1000
 MAX_NUMBER = 10_000  # round numbers and hours: far beyond any real talks, small enough to store
 SERVER_FIELDS = frozenset(
     {"event_id", "negotiation_id", "version", "position", "log_index", "recorded_at", "recorded_by",
-     "hash", "prev_hash", "occurred_from", "occurred_until", "erased"}
+     "hash", "prev_hash", "erased", *DERIVED_FIELDS}
 )
 
 
@@ -142,10 +142,28 @@ class Shape(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _pattern(pattern: str, message: str) -> Any:
+    def check(value: str) -> str:
+        if not re.fullmatch(pattern, value):
+            raise refuse("pattern", message)
+        return value
+    return Annotated[str, Strict(), StringConstraints(max_length=64), AfterValidator(check),
+                     WithJsonSchema({"type": "string", "pattern": f"^{pattern}$"})]
+
+
+# How event-data tools name actors (CONTRACT §11): a code such as ISO 3166-1 alpha-3 `RUS` (or a
+# CAMEO/PLOVER actor code such as `RUSGOV`), and a Wikidata item.
+ActorCode = _pattern(r"[A-Z][A-Z0-9]{1,31}",
+                     "must be an actor code of 2-32 capital letters or digits, such as RUS (ISO 3166-1 alpha-3)")
+WikidataId = _pattern(r"Q[1-9][0-9]{0,11}", "must be a Wikidata item id such as Q159")
+
+
 class Participant(Shape):
     id: Key
     name: Name
     role: Role
+    code: ActorCode | None = None
+    wikidata: WikidataId | None = None
 
 
 class Person(Shape):

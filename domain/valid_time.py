@@ -1,4 +1,4 @@
-"""Valid time (CONTRACT §2): the `occurred_at` forms a client may give, and the UTC bounds
+"""Valid time (CONTRACT §2, §11): the `occurred_at` forms a client may give, and the UTC bounds
 derived from them.
 
 Every form denotes a closed range of instants. A date-time is a point; a year, month or day
@@ -7,41 +7,34 @@ inclusive at microsecond precision (`2025` ends at 2025-12-31T23:59:59.999999Z) 
 period's end never spills into year 10000 and "at or before" comparisons work without
 half-open arithmetic.
 
+Dates may also be written as analysts write them, in EDTF (ISO 8601-2) level 1: a qualifier
+(`2025-05~`), unspecified digits (`2025-05-XX`) and open interval ends (`2025-05-23/..`); see
+domain.date_forms. Their bounds are strict: a qualifier never widens them, `2025-05~` spans
+May exactly, and the qualifier is kept as the `approximate` / `uncertain` flags.
+
 The grammar is deliberately narrower than `datetime.fromisoformat`: a record that outlives
 any one client should hold only the forms the contract promises to read back.
 """
 
 from __future__ import annotations
 
-import calendar
-import re
-from functools import lru_cache
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
+from functools import lru_cache
 
-SINGLE_FORMS = (
-    "YYYY, YYYY-MM, YYYY-MM-DD, or YYYY-MM-DDTHH:MM[:SS[.fraction]] followed by Z, by an offset "
-    "±HH:MM, or by nothing (meaning UTC)"
-)
-ACCEPTED_FORMS = SINGLE_FORMS + "; or an interval START/END of two of those"
-
-# Anchored with \Z rather than $ so a trailing newline is refused, and [0-9] rather than \d so
-# non-ASCII digits (which int() would happily read) are refused too.
-_FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("year", re.compile(r"(?P<y>[0-9]{4})\Z")),
-    ("month", re.compile(r"(?P<y>[0-9]{4})-(?P<m>[0-9]{2})\Z")),
-    ("day", re.compile(r"(?P<y>[0-9]{4})-(?P<m>[0-9]{2})-(?P<d>[0-9]{2})\Z")),
-    (
-        "instant",
-        re.compile(
-            r"(?P<y>[0-9]{4})-(?P<m>[0-9]{2})-(?P<d>[0-9]{2})"
-            r"T(?P<H>[0-9]{2}):(?P<M>[0-9]{2})(?::(?P<S>[0-9]{2})(?:\.(?P<f>[0-9]{1,9}))?)?"
-            r"(?P<tz>Z|[+-][0-9]{2}:[0-9]{2})?\Z"
-        ),
-    ),
+from domain.date_forms import (
+    EDTF_FORMS, EARLIEST, LATEST, OPEN, SINGLE_FORMS, Bounds, parse_extended, parse_plain,
 )
 
-_END_OF_DAY = {"hour": 23, "minute": 59, "second": 59, "microsecond": 999999}
+__all__ = ["ACCEPTED_FORMS", "DERIVED_FIELDS", "SINGLE_FORMS", "ValidTime", "format_utc", "parse_instant",
+           "parse_period", "parse_valid_time"]
+
+DATE_FORMS = f"{SINGLE_FORMS}; {EDTF_FORMS}"
+ACCEPTED_FORMS = (DATE_FORMS + "; or an interval START/END of two of those (without X), either end (not both) "
+                  "may be '..' (open: 2025-05-23/..)")
+# What the server derives from `occurred_at` and stores beside it; a client never sends them,
+# and a correction of `occurred_at` replaces all of them.
+DERIVED_FIELDS = ("occurred_from", "occurred_until", "approximate", "uncertain")
 
 
 @dataclass(frozen=True)
@@ -49,9 +42,18 @@ class ValidTime:
     text: str  # exactly as given
     start: datetime  # tz-aware UTC, first instant covered
     end: datetime  # tz-aware UTC, last instant covered (inclusive)
+    approximate: bool = False  # a `~` or `%` qualifier
+    uncertain: bool = False  # a `?` or `%` qualifier
 
-    def as_fields(self) -> dict[str, str]:
-        return {"occurred_from": format_utc(self.start), "occurred_until": format_utc(self.end)}
+    def as_fields(self) -> dict[str, str | bool]:
+        """The derived fields stored with the event. The flags appear only when true, so an
+        event with a plain date is stored exactly as before EDTF was accepted."""
+        fields: dict[str, str | bool] = {"occurred_from": format_utc(self.start), "occurred_until": format_utc(self.end)}
+        if self.approximate:
+            fields["approximate"] = True
+        if self.uncertain:
+            fields["uncertain"] = True
+        return fields
 
 
 @lru_cache(maxsize=4096)  # events of one request share their recorded time; dates repeat
@@ -66,7 +68,7 @@ def format_utc(dt: datetime) -> str:
 
 
 def parse_valid_time(text: str) -> ValidTime:
-    """Any §2 form, including an interval. Raises ValueError saying what is accepted."""
+    """Any §2 or §11 form, including an interval. Raises ValueError saying what is accepted."""
     if not isinstance(text, str):
         raise ValueError(f"a time must be a string; accepted forms: {ACCEPTED_FORMS}")
     return _parse_valid_time(text)
@@ -78,82 +80,42 @@ def parse_valid_time(text: str) -> ValidTime:
 def _parse_valid_time(text: str) -> ValidTime:
     parts = text.split("/")
     if len(parts) == 1:
-        start, end = _parse_single(text)
-        return ValidTime(text, start, end)
+        return _valid_time(text, parse_extended(text))
     if len(parts) > 2:
         raise ValueError(f"{text!r} has more than one '/'; accepted forms: {ACCEPTED_FORMS}")
-    start, _ = _parse_single(parts[0], role="interval start")
-    _, end = _parse_single(parts[1], role="interval end")
+    first, last = (_interval_end(part, role) for part, role in zip(parts, ("interval start", "interval end")))
+    if first is OPEN and last is OPEN:
+        raise ValueError(f"interval {text!r} is open at both ends; give at least one date")
+    start = EARLIEST if first is OPEN else first.start
+    end = LATEST if last is OPEN else last.end
     if end < start:
         raise ValueError(f"interval {text!r} ends before it starts")
-    return ValidTime(text, start, end)
+    ends = [b for b in (first, last) if b is not OPEN]
+    return ValidTime(text, start, end, any(b.approximate for b in ends), any(b.uncertain for b in ends))
+
+
+def _interval_end(text: str, role: str) -> Bounds:
+    if text == "..":
+        return OPEN
+    if not text:
+        raise ValueError(f"{role} is empty; write '..' for an open end; accepted forms: {ACCEPTED_FORMS}")
+    return parse_extended(text, role=role, unspecified=False)
+
+
+def _valid_time(text: str, bounds: Bounds) -> ValidTime:
+    return ValidTime(text, bounds.start, bounds.end, bounds.approximate, bounds.uncertain)
 
 
 def parse_instant(text: str) -> datetime:
     """One instant for query parameters such as `as_of`: a date-time is itself; a day, month or
     year means the last microsecond of that period, so `as_of=2025-02-27` includes all of the
-    27th."""
+    27th. Only the plain forms: a query names a point, it is not a fuzzy date."""
+    return parse_period(text)[1]
+
+
+def parse_period(text: str) -> tuple[datetime, datetime]:
+    """The first and last instant of one plain time (no interval, no EDTF qualifier)."""
     if isinstance(text, str) and "/" in text:
         raise ValueError(f"{text!r} is an interval, not one time; accepted forms: {SINGLE_FORMS}")
-    return _parse_single(text)[1]
-
-
-def _parse_single(text: str, role: str = "") -> tuple[datetime, datetime]:
-    if not isinstance(text, str):
-        raise ValueError(f"a time must be a string; accepted forms: {SINGLE_FORMS}")
-    shown = f"{role} {text!r}" if role else repr(text)
-    for kind, pattern in _FORMS:
-        match = pattern.match(text)
-        if match:
-            try:
-                return _bounds(kind, match)
-            except ValueError as exc:
-                raise ValueError(f"{shown}: {exc}; accepted forms: {SINGLE_FORMS}") from None
-    if not text:
-        raise ValueError(f"{role or 'time'} is empty; accepted forms: {SINGLE_FORMS}")
-    raise ValueError(f"{shown} is not a recognised time; accepted forms: {SINGLE_FORMS}")
-
-
-def _bounds(kind: str, match: re.Match[str]) -> tuple[datetime, datetime]:
-    g = match.groupdict()
-    year = int(g["y"])
-    if year < 1:
-        raise ValueError("year must be between 0001 and 9999")
-    month = int(g.get("m") or 1)
-    if not 1 <= month <= 12:
-        raise ValueError(f"month {g['m']} is out of range 01..12")
-    last_day = calendar.monthrange(year, month)[1]
-    day = int(g.get("d") or 1)
-    if not 1 <= day <= last_day:
-        raise ValueError(f"day {g['d']} does not exist in {year:04d}-{month:02d}")
-    utc = timezone.utc
-    if kind == "year":
-        return datetime(year, 1, 1, tzinfo=utc), datetime(year, 12, 31, tzinfo=utc, **_END_OF_DAY)
-    if kind == "month":
-        first = datetime(year, month, 1, tzinfo=utc)
-        return first, datetime(year, month, last_day, tzinfo=utc, **_END_OF_DAY)
-    if kind == "day":
-        first = datetime(year, month, day, tzinfo=utc)
-        return first, first.replace(**_END_OF_DAY)
-    point = _instant(year, month, day, g)
-    return point, point
-
-
-def _instant(year: int, month: int, day: int, g: dict[str, str | None]) -> datetime:
-    hour, minute, second = int(g["H"] or 0), int(g["M"] or 0), int(g["S"] or 0)
-    if hour > 23 or minute > 59 or second > 59:
-        raise ValueError("time of day must be within 00:00:00..23:59:59")
-    # Beyond microseconds (e.g. nanosecond clocks) the digits are truncated, not refused.
-    micro = int((g["f"] or "").ljust(6, "0")[:6])
-    offset = timedelta(0)
-    tz = g["tz"]
-    if tz and tz != "Z":
-        oh, om = int(tz[1:3]), int(tz[4:6])
-        if oh > 23 or om > 59:
-            raise ValueError(f"offset {tz} is out of range (at most ±23:59)")
-        offset = timedelta(hours=oh, minutes=om) * (-1 if tz[0] == "-" else 1)
-    try:
-        local = datetime(year, month, day, hour, minute, second, micro, tzinfo=timezone(offset))
-        return local.astimezone(timezone.utc)
-    except OverflowError:
-        raise ValueError("falls outside years 0001..9999 once converted to UTC") from None
+    bounds = parse_plain(text)
+    return bounds.start, bounds.end

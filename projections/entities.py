@@ -14,6 +14,7 @@ from types import ModuleType
 from typing import Any
 
 from projections import commitments, disputes, proposals, rounds
+from projections.date_flags import date_flags
 from projections.negotiation import STATUS_BY_TYPE as NEGOTIATION_STATUS
 from projections.replay import CORRECTION_TYPES, known, replay_input, utc
 
@@ -66,7 +67,9 @@ def states(kind: str, events: Iterable[dict[str, Any]], *, as_of: datetime | Non
 
 
 def view(kind: str, state: dict[str, Any]) -> dict[str, Any]:
-    return FOLDS[kind].view(state)  # type: ignore[no-any-return]
+    shown: dict[str, Any] = FOLDS[kind].view(state)
+    flags = date_flags(kind, shown)
+    return {**shown, **flags} if flags else shown
 
 
 def since(state: dict[str, Any]) -> datetime:

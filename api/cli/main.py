@@ -21,11 +21,15 @@ from domain.signed_note import NoteError, VerifierKey, open_note, parse_verifier
 from domain.signing_key import SigningKeyError
 from domain.storage.upgrade_v1 import UpgradeRefused
 from domain.tlog_formats import parse_checkpoint_text
+from domain.valid_time import parse_instant
 from projections.audit_index import AuditIndex
+from projections.export.reading import read_record
+from projections.export.record import Record, chunked
+from projections.export.registry import NAMES as FORMAT_NAMES, UnknownFormat, export_format
 from projections.store.rebuild import log_size, rebuild as rebuild_read_models
 
 from api.cli.log_files import BadInput, read_note, verifier
-from api.cli.transfer import ImportFailed, export_events, import_events
+from api.cli.transfer import ImportFailed, import_events
 from api.services import Services
 from api.settings import Settings
 
@@ -220,11 +224,37 @@ def receipt_verify(
 
 @app.command()
 def export(db: Db = DEFAULT_DB,
-           negotiation: Annotated[str | None, typer.Option(help="only this negotiation's events")] = None) -> None:
-    """Write events as JSON Lines to stdout, envelope included."""
+           negotiation: Annotated[str | None, typer.Option(help="only this negotiation (needed by every format "
+                                                                   "but jsonl)")] = None,
+           format_: Annotated[str, typer.Option("--format", help=f"one of: {FORMAT_NAMES}")] = "jsonl",
+           as_of: Annotated[str | None, typer.Option("--as-of", help="valid time: the record as of then")] = None,
+           known_at: Annotated[str | None, typer.Option("--known-at", help="recorded time: as the log knew "
+                                                                           "it then")] = None) -> None:
+    """Write the record to stdout: JSON Lines of the events as stored (envelope included), or one
+    negotiation as PLOVER, TimelineJS, CSV or iCalendar, corrections applied."""
+    try:
+        chosen = export_format(format_)
+        axes = {name: parse_instant(text) if text else None
+                for name, text in (("as_of", as_of), ("known_at", known_at))}
+    except UnknownFormat as e:
+        raise _fail(str(e)) from None
+    except ValueError as e:
+        raise _fail(f"--as-of / --known-at: {e}") from None
+    if negotiation is None and not chosen.whole_log:
+        raise _fail(f"--format {chosen.name} exports one negotiation: give --negotiation ID")
+    if negotiation is None and any(axes.values()):
+        raise _fail("--as-of and --known-at apply to one negotiation: give --negotiation ID")
     services = _services(db)
     try:
-        export_events(services.log, sys.stdout, negotiation)
+        if negotiation is None:
+            record = Record(None, events=services.log.event_log.iterate)
+        else:
+            record = read_record(services.log, negotiation, **axes)
+        # Bytes, UTF-8 whatever the locale, and line ends as the format has them (CRLF in CSV and iCalendar).
+        out = sys.stdout.buffer
+        for chunk in chunked(chosen.render(record)):
+            out.write(chunk.encode())
+        out.flush()
     except DomainError as e:
         raise _fail(e.detail) from None
     finally:

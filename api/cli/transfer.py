@@ -1,13 +1,13 @@
-"""Moving events in and out as JSON Lines: export writes stored events with their envelope;
-import appends them as a named principal, keeping negotiation and event ids so that
-corrections still point at their targets."""
+"""Importing JSON Lines (what `negotiation-log export` writes): events are appended as a named
+principal, keeping negotiation and event ids so that corrections still point at their
+targets. Exports are renderers of projections.export."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import Any
 
 from domain.application import AppendRequest, NegotiationLog
 from domain.errors import DomainError
@@ -29,15 +29,6 @@ class _Run:
     opens: bool
     first_line: int
     events: list[dict[str, Any]]
-
-
-def export_events(log: NegotiationLog, out: IO[str], negotiation_id: str | None = None) -> int:
-    events = log.stream(negotiation_id) if negotiation_id else log.event_log.iterate()
-    count = 0
-    for event in events:
-        out.write(json.dumps(event, ensure_ascii=False, separators=(",", ":")) + "\n")
-        count += 1
-    return count
 
 
 def _parse(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, Any]]]:

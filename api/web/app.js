@@ -111,17 +111,27 @@
   };
 
   // The first and last instant (ms, UTC) of a valid-time text: YYYY, YYYY-MM, YYYY-MM-DD, a
-  // date-time (no offset means UTC) or START/END of those; null if it is none of them.
+  // date-time (no offset means UTC) or START/END of those, EDTF qualifiers (2025-05~) and
+  // unspecified digits (2025-05-XX, 202X) included; null if it is none of them. An open end
+  // (2025-05-23/..) gives the known end's period: the page draws what is known.
   function period(text) {
     if (text === null || text === undefined) return null;
-    const t = String(text).trim();
+    const t = String(text).trim().replace(/[?~%]$/, "");
     const parts = t.split("/");
     if (parts.length === 2) {
+      if (parts[1] === "..") return period(parts[0]);
+      if (parts[0] === "..") return period(parts[1]);
       const a = period(parts[0]);
       const b = period(parts[1]);
       return a && b ? [a[0], b[1]] : null;
     }
     let m;
+    if ((m = /^(\d{2})(\d|X)X$/.exec(t))) {
+      const first = +`${m[1]}${m[2] === "X" ? "0" : m[2]}0`;
+      return [Date.UTC(first, 0, 1), Date.UTC(first + (m[2] === "X" ? 100 : 10), 0, 1) - 1];
+    }
+    if ((m = /^(\d{4})(?:-XX){1,2}$/.exec(t))) return period(m[1]);
+    if ((m = /^(\d{4}-\d{2})-XX$/.exec(t))) return period(m[1]);
     if ((m = /^(\d{4})$/.exec(t))) return [Date.UTC(+m[1], 0, 1), Date.UTC(+m[1] + 1, 0, 1) - 1];
     if ((m = /^(\d{4})-(\d{2})$/.exec(t))) return [Date.UTC(+m[1], +m[2] - 1, 1), Date.UTC(+m[1], +m[2], 1) - 1];
     if ((m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(t))) {
@@ -135,19 +145,40 @@
     return null;
   }
 
-  // A valid-time text as a reader would say it.
+  // Where an event sits in the drawing: its period as known (an open end is not drawn out to
+  // the year 9999), or the server's bounds.
+  function drawn(e) {
+    return period(e.occurred_at) || [Date.parse(e.occurred_from), Date.parse(e.occurred_until)];
+  }
+
+  // A valid-time text as a reader would say it, EDTF qualifiers kept as projections/export/
+  // dates.py says them: 2025-05~ is "c. May 2025", 2025-05? is "May 2025?".
   function fmtValid(text) {
     if (!text) return "";
     const t = String(text);
     const parts = t.split("/");
-    if (parts.length === 2) return `${fmtValid(parts[0])} – ${fmtValid(parts[1])}`;
+    if (parts.length === 2) {
+      if (parts[1] === "..") return `from ${fmtValid(parts[0])}`;
+      if (parts[0] === "..") return `until ${fmtValid(parts[1])}`;
+      return `${fmtValid(parts[0])} – ${fmtValid(parts[1])}`;
+    }
+    const q = /[?~%]$/.test(t) ? t.slice(-1) : "";
+    const shown = fmtPlain(q ? t.slice(0, -1) : t);
+    return `${q === "~" || q === "%" ? "c. " : ""}${shown}${q === "?" || q === "%" ? "?" : ""}`;
+  }
+
+  function fmtPlain(t) {
     let m;
+    if ((m = /^(\d{2})(\d)X$/.exec(t))) return `${m[1]}${m[2]}0s`;
+    if ((m = /^(\d{2})XX$/.exec(t))) return `${m[1]}00–${m[1]}99`;
+    if ((m = /^(\d{4})(?:-XX){1,2}$/.exec(t))) return m[1];
+    if ((m = /^(\d{4}-\d{2})-XX$/.exec(t))) return fmtPlain(m[1]);
     if (/^\d{4}$/.test(t)) return t;
     if ((m = /^(\d{4})-(\d{2})$/.exec(t))) return monthFormat.format(new Date(Date.UTC(+m[1], +m[2] - 1, 1)));
     if ((m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(t))) return fmtDay(Date.UTC(+m[1], +m[2] - 1, +m[3]));
     if ((m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}(?::\d{2})?)(?:\.\d+)?(.*)$/.exec(t))) {
       const zone = m[3] === "" || /^z$/i.test(m[3]) ? " UTC" : ` (UTC${m[3]})`;
-      return `${fmtValid(m[1])}, ${m[2]}${zone}`;
+      return `${fmtPlain(m[1])}, ${m[2]}${zone}`;
     }
     return t;
   }
@@ -440,7 +471,7 @@
     let lo = Infinity;
     let hi = -Infinity;
     for (const e of items || []) {
-      for (const p of [[Date.parse(e.occurred_from), Date.parse(e.occurred_until)], period(e.scheduled_for), period(e.due)]) {
+      for (const p of [drawn(e), period(e.scheduled_for), period(e.due)]) {
         if (!p || Number.isNaN(p[0]) || Number.isNaN(p[1])) continue;
         lo = Math.min(lo, p[0]);
         hi = Math.max(hi, p[1]);
@@ -1088,8 +1119,8 @@
       let until;
       let planned = false;
       if (started) {
-        from = Date.parse(started.occurred_from);
-        until = concluded ? Date.parse(concluded.occurred_until) : t1 - 1;
+        from = drawn(started)[0];
+        until = concluded ? drawn(concluded)[1] : t1 - 1;
       } else if (scheduled && period(scheduled.scheduled_for)) {
         [from, until] = period(scheduled.scheduled_for);
         planned = true;
@@ -1129,12 +1160,12 @@
     // events count at the chosen date and whether they were retracted.
     const groups = new Map();
     for (const e of events) {
-      const from = Date.parse(e.occurred_from);
+      const [from, until] = drawn(e);
       const effective = view.inEffect.has(e.event_id);
       const key = `${startOfDay(from)}|${effective}|${Boolean(e.retracted)}`;
-      if (!groups.has(key)) groups.set(key, { from, until: Date.parse(e.occurred_until), effective, retracted: Boolean(e.retracted), events: [] });
+      if (!groups.has(key)) groups.set(key, { from, until, effective, retracted: Boolean(e.retracted), events: [] });
       const g = groups.get(key);
-      g.until = Math.max(g.until, Date.parse(e.occurred_until));
+      g.until = Math.max(g.until, until);
       g.events.push(e);
     }
     for (const group of groups.values()) {

@@ -76,11 +76,25 @@ class EventLog:
 
     def stream(self, negotiation_id: str) -> list[dict[str, Any]]:
         """One negotiation's events in version order."""
-        rows = self.db.query(
-            self._select + "WHERE e.originator_id = ? ORDER BY e.originator_version",
-            [self.db.dialect.stream_id(negotiation_id)],
-        )
-        return [decode(r) for r in rows]
+        return [e for page in self.stream_pages(negotiation_id) for e in page]
+
+    def stream_pages(self, negotiation_id: str, *, upto: int | None = None,
+                     page: int = PAGE_SIZE) -> Iterator[list[dict[str, Any]]]:
+        """One negotiation's events in version order, a page at a time (an export of a stream
+        of any length holds one page), none above position `upto`."""
+        stream_id, after = self.db.dialect.stream_id(negotiation_id), 0
+        sql = self._select + "WHERE e.originator_id = ? AND e.originator_version > ? "
+        if upto is not None:
+            sql += f"AND e.{self._pos} <= ? "
+        sql += "ORDER BY e.originator_version LIMIT ?"
+        while True:
+            params = [stream_id, after, *([upto] if upto is not None else []), page]
+            events = [self.decode(r) for r in self.db.query(sql, params)]
+            if events:
+                yield events
+            if len(events) < page:
+                return
+            after = events[-1]["version"]
 
     def by_event_ids(self, event_ids: Sequence[str]) -> list[dict[str, Any]]:
         if not event_ids:

@@ -3,19 +3,21 @@ durably, idempotently, each with its leaf in the log's Merkle tree."""
 
 from __future__ import annotations
 
-import io
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from api.cli.transfer import export_events, import_events
+from api.cli.transfer import import_events
 from api.services import Services
 from api.settings import Settings
 from domain.application import AppendRequest
 from domain.log_audit import verify_log
 from domain.merkle import leaf_hash
 from domain.errors import IdempotencyKeyReused, NotFound, ValidationFailed, VersionConflict
+from projections.export.reading import read_record
+from projections.export.registry import FORMATS
 from tests.conftest import OPENING
 
 
@@ -130,10 +132,10 @@ def test_export_then_import_reproduces_every_event(services: Services, tmp_path:
     [scheduled] = append(services, nid, ROUND)
     append(services, nid, {"type": "record.corrected", "occurred_at": "2025-02-21", "reason": "date",
                            "target_event_id": scheduled["event_id"], "changes": {"scheduled_for": "2025-02-28"}})
-    out = io.StringIO()
-    assert export_events(services.log, out) == 3
+    exported = "".join(FORMATS["jsonl"].render(read_record(services.log, nid)))
+    assert len(exported.splitlines()) == 3
     copy = Services.open(Settings(db=str(tmp_path / "copy.db")))
-    assert import_events(copy.log, out.getvalue().splitlines(), principal="importer") == 3
+    assert import_events(copy.log, exported.splitlines(), principal="importer") == 3
     server_set = {"recorded_at", "recorded_by", "hash", "position", "log_index"}
     before = [{k: v for k, v in e.items() if k not in server_set} for e in services.log.stream(nid)]
     after = copy.log.stream(nid)

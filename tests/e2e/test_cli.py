@@ -80,3 +80,18 @@ def test_a_bad_import_line_is_reported_with_its_number(tmp_path: Path) -> None:
                    + json.dumps({"type": "round.started", "occurred_at": "yesterday", "round_id": "r1"}) + "\n")
     result = run_cli("import", str(bad), "--as", "x", "--db", str(tmp_path / "c.db"), check=False)
     assert result.returncode == 1 and "line 2" in result.stderr and "occurred_at" in result.stderr
+
+
+def test_export_writes_each_format_of_one_negotiation_and_refuses_an_unknown_one(tmp_path: Path) -> None:
+    demo = Path(__file__).parents[2] / "api" / "demo" / "istanbul-2025.jsonl"
+    db = str(tmp_path / "a.db")
+    run_cli("import", str(demo), "--as", "archivist", "--db", db)
+    nid = json.loads(demo.read_text(encoding="utf-8").splitlines()[0])["negotiation_id"]
+    plover = run_cli("export", "--db", db, "--negotiation", nid, "--format", "plover").stdout.splitlines()
+    assert {json.loads(line)["event"][0] for line in plover} == {"AGREE", "CONSULT", "REQUEST"}
+    ics = run_cli("export", "--db", db, "--negotiation", nid, "--format", "ics", "--as-of", "2025-03-01").stdout
+    assert ics.startswith("BEGIN:VCALENDAR\n") and ics.count("BEGIN:VEVENT") == 2
+    unknown = run_cli("export", "--db", db, "--format", "xlsx", check=False)
+    assert unknown.returncode == 2 and "jsonl, plover, timelinejs, csv, ics" in unknown.stderr
+    whole = run_cli("export", "--db", db, "--format", "csv", check=False)
+    assert whole.returncode == 2 and "--negotiation" in whole.stderr

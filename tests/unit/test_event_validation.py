@@ -130,7 +130,7 @@ def test_a_server_field_is_refused_as_set_by_the_server(name: str) -> None:
 def test_server_fields_are_the_contracts() -> None:
     assert SERVER_FIELDS == {
         "event_id", "negotiation_id", "version", "position", "log_index", "recorded_at", "recorded_by",
-        "hash", "prev_hash", "occurred_from", "occurred_until", "erased",
+        "hash", "prev_hash", "occurred_from", "occurred_until", "approximate", "uncertain", "erased",
     }
 
 
