@@ -8,11 +8,12 @@ the application's business (409/404), because it needs the stream.
 from __future__ import annotations
 
 import types
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Annotated, Any, Literal, Union, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, create_model, field_validator
 
 from domain.errors import FieldError, ValidationFailed
 from domain.event_examples import EXAMPLES
@@ -21,6 +22,7 @@ from domain.event_fields import (
     ParticipantRef, Person, RequiredText, Response, Source, Speaker, Stance, Text, TimeText, Venue,
     field_errors, has_nul, many, refuse,
 )
+from domain.leaves import SOURCE_NAME
 from domain.valid_time import ValidTime, parse_valid_time
 
 def _add_example(schema: dict[str, Any], cls: type[BaseModel]) -> None:
@@ -322,6 +324,18 @@ class RecordRetracted(Event):
     reason: RequiredText
 
 
+class RecordErased(Event):
+    """Fields of an earlier event erased: their values and salts deleted, the digests its leaf
+    commits to kept (CONTRACT §10). Recorded through POST /negotiations/{id}/erasures (role
+    admin), never among ordinary appends; `fields` names them as leaves do (`sources[1]`)."""
+
+    type: Literal["record.erased"]
+    target_event_id: EventRef
+    fields: Annotated[list[Annotated[str, StringConstraints(min_length=1, max_length=80)]],
+                      Field(min_length=1, max_length=1000)]
+    reason: RequiredText
+
+
 _MODELS: tuple[type[Event], ...] = (
     NegotiationOpened, ParticipantJoined, ParticipantLeft, NegotiationSuspended,
     NegotiationResumed, NegotiationConcluded, NegotiationCollapsed, RoundProposed,
@@ -330,7 +344,7 @@ _MODELS: tuple[type[Event], ...] = (
     DisputeResolved, DisputeDeadlocked, DisputeDeferred, DisputeDropped, DisputeReopened,
     ProposalTabled, ProposalResponded, ProposalWithdrawn, CommitmentAgreed,
     CommitmentProgressReported, CommitmentFulfilled, CommitmentBreachAlleged,
-    CommitmentBreached, CommitmentWithdrawn, StatementIssued, RecordCorrected, RecordRetracted,
+    CommitmentBreached, CommitmentWithdrawn, StatementIssued, RecordCorrected, RecordRetracted, RecordErased,
 )
 EVENT_TYPES: Mapping[str, type[BaseModel]] = types.MappingProxyType(
     {get_args(m.model_fields["type"].annotation)[0]: m for m in _MODELS}
@@ -346,8 +360,10 @@ class ValidatedEvent:
     valid_time: ValidTime
 
 
-def validate_event(obj: object) -> ValidatedEvent:
-    """Checks one client-submitted event; raises ValidationFailed listing every problem."""
+def validate_event(obj: object, erased: Sequence[str] = ()) -> ValidatedEvent:
+    """Checks one client-submitted event; raises ValidationFailed listing every problem.
+    `erased` names fields of a stored event that were erased (an event read back to be
+    corrected, or imported): they may be missing, and an erased source entry is null."""
     if not isinstance(obj, dict):
         raise ValidationFailed([FieldError("", "an event must be a JSON object")])
     kind = obj.get("type")
@@ -358,17 +374,31 @@ def validate_event(obj: object) -> ValidatedEvent:
         shown = f" {kind!r}" if isinstance(kind, str) and len(kind) <= 64 else ""
         message = f"unknown event type{shown}; must be one of: {_TYPE_LIST}"
         raise ValidationFailed([FieldError("type", message)])
-    model = EVENT_TYPES[kind]
+    model = EVENT_TYPES[kind] if not erased else _with_erased(kind, frozenset(erased))
     try:
         event = model.model_validate(obj)
     except ValidationError as exc:
         raise ValidationFailed(field_errors(exc, list(model.model_fields))) from None
     fields = event.model_dump(mode="json", exclude_unset=True)
-    if not fields.get("sources", True):
+    if not fields.get("sources", True) and not erased:
         # No sources, said as [] or null, is no sources: the leaf commits to each entry
         # (CONTRACT §9), and an empty list or a null has none to commit to.
         del fields["sources"]
     return ValidatedEvent(kind, fields, parse_valid_time(fields["occurred_at"]))
+
+
+@lru_cache(maxsize=256)
+def _with_erased(kind: str, erased: frozenset[str]) -> type[BaseModel]:
+    """The event type's model with the erased fields optional (and null source entries
+    allowed where a source was erased): what is left of an event must still be valid."""
+    model = EVENT_TYPES[kind]
+    overrides: dict[str, Any] = {}
+    for name in erased:
+        if SOURCE_NAME.match(name):
+            overrides["sources"] = (list[Source | None] | None, None)
+        elif name in model.model_fields and name != "sources":
+            overrides[name] = (model.model_fields[name].annotation | None, None)  # type: ignore[operator]
+    return create_model(f"{model.__name__}Erased", __base__=model, **overrides)
 
 
 def validate_opening(obj: object) -> ValidatedEvent:

@@ -39,7 +39,7 @@ def apply(state: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
     t = event["type"]
     state = {**state}
     if t == "commitment.agreed":
-        state.update(parties=event["parties"], text=event["text"], round_id=event.get("round_id"),
+        state.update(parties=event.get("parties") or [], text=event.get("text"), round_id=event.get("round_id"),
                      dispute_id=event.get("dispute_id"), due=event.get("due"), agreed_at=event["occurred_at"])
         state["_since"] = state["_since"] or event["occurred_from"]
     if not (t in CLAIMS and state["status"] in ESTABLISHED):

@@ -38,12 +38,12 @@ def apply(state: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
     t = event["type"]
     state = {**state}
     if t == "dispute.raised":
-        state.update(title=event["title"], description=event.get("description"),
+        state.update(title=event.get("title"), description=event.get("description"),
                      raised_by=event.get("raised_by"), raised_at=event["occurred_at"])
         state["_since"] = state["_since"] or event["occurred_from"]
     elif t == "position.stated":
         state["positions"] = {**state["positions"], event["participant_id"]: {
-            "stance": event["stance"], "text": event["text"], "stated_at": event["occurred_at"]}}
+            "stance": event.get("stance"), "text": event.get("text"), "stated_at": event["occurred_at"]}}
         if state["_since"] is not None:
             state["status"] = "under_discussion"
     elif t == "dispute.discussed" and event["round_id"] not in state["rounds"]:

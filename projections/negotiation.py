@@ -33,9 +33,9 @@ def apply(state: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
     t = event["type"]
     state = {**state, "counts": {**state["counts"], "events": state["counts"]["events"] + 1}}
     if t == "negotiation.opened":
-        state.update(title=event["title"], subject=event.get("subject"), format=event.get("format"),
-                     participants=[{**p, "present": True} for p in event["participants"]])
-    elif t == "participant.joined":
+        state.update(title=event.get("title"), subject=event.get("subject"), format=event.get("format"),
+                     participants=[{**p, "present": True} for p in event.get("participants") or []])
+    elif t == "participant.joined" and event.get("participant"):
         joined = {**event["participant"], "present": True}
         state["participants"] = [p for p in state["participants"] if p["id"] != joined["id"]] + [joined]
     elif t == "participant.left":

@@ -30,14 +30,14 @@ def apply(state: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
     t = event["type"]
     state = {**state}
     if t == "proposal.tabled":
-        state.update(proposed_by=event["proposed_by"], text=event["text"], dispute_id=event.get("dispute_id"),
+        state.update(proposed_by=event.get("proposed_by"), text=event.get("text"), dispute_id=event.get("dispute_id"),
                      via=event.get("via"), tabled_at=event["occurred_at"])
         state["_since"] = state["_since"] or event["occurred_from"]
     elif t == "proposal.responded":
         who = event["participant_id"]
-        state["responses"] = {**state["responses"], who: event["response"]}
+        state["responses"] = {**state["responses"], who: event.get("response")}
         state["response_details"] = {**state["response_details"], who: {
-            "response": event["response"], "text": event.get("text"), "responded_at": event["occurred_at"]}}
+            "response": event.get("response"), "text": event.get("text"), "responded_at": event["occurred_at"]}}
     elif t == "proposal.withdrawn":
         state["withdrawn_at"] = event["occurred_at"]
     state["status"] = _status(state)

@@ -13,7 +13,9 @@ from typing import Any
 
 from domain.valid_time import DERIVED_FIELDS, parse_valid_time
 
-CORRECTION_TYPES = ("record.corrected", "record.retracted")
+# Events about other events rather than facts: a correction, a retraction, an erasure (which
+# changed its target where it is stored, so there is nothing to apply in a replay).
+CORRECTION_TYPES = ("record.corrected", "record.retracted", "record.erased")
 
 
 @lru_cache(maxsize=4096)  # recorded times are shared by a request's events; days repeat
@@ -47,7 +49,7 @@ def as_corrected(event: dict[str, Any], corrections: Sequence[dict[str, Any]]) -
         if correction["type"] == "record.retracted":
             fact["retracted"] = True
             continue
-        changes = correction["changes"]
+        changes = correction.get("changes") or {}  # a correction's changes may have been erased
         fact.update(changes)
         if "occurred_at" in changes:
             for name in DERIVED_FIELDS:  # a flag of the old time must not outlive it

@@ -59,7 +59,7 @@ def apply(state: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
         _take(state, event, "duration", "summary")
     elif t == "delegation.named":
         state["delegations"] = {**state["delegations"],
-                                event["participant_id"]: {"head": event["head"],
+                                event["participant_id"]: {"head": event.get("head"),
                                                           "members": event.get("members") or []}}
     elif t == "dispute.discussed" and event["dispute_id"] not in state["disputes_discussed"]:
         state["disputes_discussed"] = [*state["disputes_discussed"], event["dispute_id"]]
