@@ -94,4 +94,6 @@ EXAMPLES: Mapping[str, dict[str, Any]] = types.MappingProxyType({e["type"]: e fo
         reason="The round took place on 10 April, not 11 April"),
     _ex("record.retracted", "2025-04-11", target_event_id=_EVENT_ID,
         reason="Recorded twice by mistake"),
+    _ex("record.erased", "2025-06-02T09:30:00Z", target_event_id=_EVENT_ID, fields=["speaker", "sources[1]"],
+        reason="The source asked not to be named (GDPR art. 17)"),
 )})

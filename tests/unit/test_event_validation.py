@@ -17,6 +17,7 @@ CONTRACT_TYPES = [
     "commitment.agreed", "commitment.progress_reported", "commitment.fulfilled",
     "commitment.breach_alleged", "commitment.breached", "commitment.withdrawn",
     "statement.issued", "record.corrected", "record.retracted",
+    "record.erased",  # CONTRACT §10, recorded through POST /negotiations/{id}/erasures
 ]
 REQUIRED = [
     (kind, name)
