@@ -1,0 +1,49 @@
+"""An erased value and its salt are gone from storage itself (CONTRACT §10): on SQLite from the
+bytes of the database file, its WAL and its shm once the service stopped; on PostgreSQL from a
+`pg_dump` of the database. A value of the same event that was not erased is still found, so
+the scan is real."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from api.services import Services
+from api.settings import Settings
+from domain.application import AppendRequest
+from domain.storage.backend import is_postgres
+from tests.conftest import OPENING
+
+NAME = "Ivan Petrovich Sidorov"
+SOURCE = "A source named Nadezhda Kuznetsova"
+KEPT = "Public briefing at the consulate"
+
+
+def stored_bytes(settings: Settings) -> bytes:
+    if is_postgres(settings.db):
+        return subprocess.run(["pg_dump", "--no-owner", settings.db], capture_output=True, check=True).stdout
+    files = [Path(settings.db), Path(settings.db + "-wal"), Path(settings.db + "-shm")]
+    return b"".join(f.read_bytes() for f in files if f.exists())
+
+
+def test_erased_values_and_salts_are_gone_from_the_stored_bytes(settings: Settings) -> None:
+    services = Services.open(settings)
+    nid = services.log.append(AppendRequest(principal="alice", events=[OPENING])).negotiation_id
+    statement = {"type": "statement.issued", "occurred_at": "2025-04-10",
+                 "speaker": {"name": NAME, "title": "Deputy head of delegation"}, "text": "Constructive.",
+                 "sources": [{"title": KEPT}, {"title": SOURCE, "quote": "Sidorov said it twice"}]}
+    [event] = services.log.append(AppendRequest(principal="alice", negotiation_id=nid, events=[statement])).events
+    # Views and indexes hold the values too, refreshed many times over: appends to the same
+    # negotiation after the statement, and a rebuild-style refresh of its read models.
+    for i in range(30):
+        services.log.append(AppendRequest(principal="alice", negotiation_id=nid, events=[
+            {"type": "round.proposed", "occurred_at": "2025-04-11", "round_id": f"r{i}"}]))
+    salts = {name: salt for salt, name, _ in services.proofs.committed(event["event_id"]).disclosures()}
+    services.log.append(AppendRequest(principal="admin", negotiation_id=nid, erasure=True, events=[
+        {"type": "record.erased", "occurred_at": "2025-06-01T00:00:00Z", "target_event_id": event["event_id"],
+         "fields": ["speaker", "sources[1]"], "reason": "asked to be erased"}]))
+    services.close()
+    stored = stored_bytes(settings)
+    assert KEPT.encode() in stored
+    for secret in (NAME, "Kuznetsova", "Sidorov", salts["speaker"], salts["sources[1]"]):
+        assert secret.encode() not in stored, secret
