@@ -15,6 +15,7 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL
 
 from domain.storage.dialect import POSTGRES, SQLITE
+from domain.storage.statement_cursor import StatementCursor
 from domain.storage.tables import create_statements
 from domain.storage.writes import PendingWrite, write_beside_events
 
@@ -88,9 +89,10 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
     def _fetch_ids_after_insert_events(self, curs: PgCursor[DictRow], stored_events: Sequence[StoredEvent],
                                        **kwargs: Any) -> Sequence[int] | None:
         # Runs inside the insert's transaction, after the EXCLUSIVE table lock was taken,
-        # so no other process can be extending the chain at the same time.
+        # so no other process can be extending the chain at the same time. The transaction
+        # is pipelined: our statements each get a cursor of their own (see StatementCursor).
         positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
         write: PendingWrite | None = kwargs.get("nl_write")
         if write is not None and positions:
-            write_beside_events(curs, POSTGRES, stored_events, positions, write)
+            write_beside_events(StatementCursor(curs.connection), POSTGRES, stored_events, positions, write)
         return positions
