@@ -24,6 +24,7 @@ from domain.errors import DomainError, IdempotencyKeyReused, NotFound, RuleViola
 from domain.storage.database import Database
 from domain.storage.log import EventLog
 from domain.storage.paged_events import PagedEventStore
+from domain.storage.schema_lock import creating_tables
 from domain.storage.transcoder import FastJSONTranscoder
 from domain.storage.writes import PendingWrite, TransactionHook
 
@@ -47,13 +48,15 @@ class NegotiationLog(Application[UUID]):
     name = "NegotiationLog"
 
     def __init__(self, env: dict[str, str] | None = None, hooks: Sequence[TransactionHook] = ()) -> None:
-        super().__init__(env)
-        self.database = Database(self.recorder)
-        self.event_log = EventLog(self.database)
-        self.hooks = list(hooks)
-        with self.database.transaction(commit=True) as cursor:
-            for hook in self.hooks:
-                hook.create_tables(cursor, self.database.dialect)
+        # Replicas starting together on an empty database create the tables one at a time.
+        with creating_tables(env or {}):
+            super().__init__(env)
+            self.database = Database(self.recorder)
+            self.event_log = EventLog(self.database)
+            self.hooks = list(hooks)
+            with self.database.transaction(commit=True) as cursor:
+                for hook in self.hooks:
+                    hook.create_tables(cursor, self.database.dialect)
         # Appends in one process are serialised: the aggregate cache is shared, and SQLite
         # has one writer anyway. Other processes are fenced off by the stream's unique
         # (id, version) key and the events table lock.
