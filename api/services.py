@@ -37,7 +37,8 @@ class Services:
     @classmethod
     def open(cls, settings: Settings) -> Services:
         env = eventsourcing_env(settings.db, pool_size=settings.pool_size,
-                                lock_timeout=settings.lock_timeout, connect_timeout=settings.connect_timeout)
+                                lock_timeout=settings.lock_timeout, connect_timeout=settings.connect_timeout,
+                                password=settings.db_password)
         audit_index, live = AuditIndex(), LiveHead(settings.feed_poll_seconds)
         log = NegotiationLog(env, hooks=[audit_index, live, ReadModelHook()])
         try:

@@ -15,6 +15,8 @@ class Settings(BaseSettings):
     public_read: bool = Field(False, description="let anonymous users use the GET endpoints other than /audit*")
     max_body_bytes: int = Field(1_048_576, ge=1024, description="larger request bodies are refused with 413")
     body_timeout: float = Field(30.0, gt=0, description="seconds a request body may stall before 408")
+    db_password: str | None = Field(None, description="the PostgreSQL password, when the --db URL carries none "
+                                                     "(as given: no URL escaping)")
     pool_size: int = Field(5, ge=1, description="PostgreSQL connection pool size")
     lock_timeout: int = Field(5, ge=0, description="seconds to wait for a database write lock")
     connect_timeout: int = Field(5, ge=1, description="seconds to wait for a PostgreSQL connection")

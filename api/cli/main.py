@@ -55,6 +55,13 @@ def serve(
     access_log: Annotated[bool, typer.Option("--access-log", help="log every request (costs ~10% throughput)")] = False,
     demo: Annotated[bool, typer.Option("--demo", help="load the Istanbul 2025 demo into an empty database, "
                                                       "open reads to the public, print a recorder token")] = False,
+    proxy_headers: Annotated[bool, typer.Option(
+        "--proxy-headers/--no-proxy-headers", envvar="NEGOTIATION_LOG_PROXY_HEADERS",
+        help="take the client's address and scheme from X-Forwarded-For/-Proto sent by a trusted proxy")] = True,
+    forwarded_allow_ips: Annotated[str, typer.Option(
+        "--forwarded-allow-ips", envvar="NEGOTIATION_LOG_FORWARDED_ALLOW_IPS",
+        help="comma-separated addresses (or networks, or *) of the proxies whose X-Forwarded-* are trusted")]
+        = "127.0.0.1,::1",
 ) -> None:
     """Run the HTTP service."""
     import uvicorn
@@ -73,7 +80,7 @@ def serve(
         print(f"Recorder token (send as 'Authorization: Bearer <token>'):\n{token}", flush=True)
     try:
         uvicorn.run(create_app(settings, services), host=host, port=port, log_level="info",
-                    access_log=access_log)
+                    access_log=access_log, proxy_headers=proxy_headers, forwarded_allow_ips=forwarded_allow_ips)
     finally:
         services.close()
 

@@ -12,8 +12,9 @@ def is_postgres(db: str) -> bool:
 
 
 def eventsourcing_env(db: str, *, pool_size: int = 5, lock_timeout: int = 5,
-                      connect_timeout: int = 5) -> dict[str, str]:
-    """The eventsourcing environment for `db`, with our recorder classes plugged in."""
+                      connect_timeout: int = 5, password: str | None = None) -> dict[str, str]:
+    """The eventsourcing environment for `db`, with our recorder classes plugged in. `password`
+    is used when the URL carries none: given apart, it needs no URL escaping."""
     from domain.storage.recorders import PostgresLogRecorder, SQLiteLogRecorder
 
     common = {
@@ -42,7 +43,7 @@ def eventsourcing_env(db: str, *, pool_size: int = 5, lock_timeout: int = 5,
         "POSTGRES_HOST": url.hostname or "127.0.0.1",
         "POSTGRES_PORT": str(url.port or 5432),
         "POSTGRES_USER": unquote(url.username or "postgres"),
-        "POSTGRES_PASSWORD": unquote(url.password or ""),
+        "POSTGRES_PASSWORD": unquote(url.password) if url.password is not None else password or "",
         "POSTGRES_POOL_SIZE": str(pool_size),
         "POSTGRES_LOCK_TIMEOUT": str(lock_timeout),
         "POSTGRES_CONNECT_TIMEOUT": str(connect_timeout),
