@@ -10,13 +10,14 @@ from eventsourcing.persistence import PersistenceError
 from domain.application import NegotiationLog
 from domain.group_commit import GroupCommit
 from domain.principals import Principals
-from domain.storage.backend import eventsourcing_env
+from domain.storage.backend import eventsourcing_env, is_postgres, postgres_connection
 
 from projections.audit_index import AuditIndex
 from projections.log_query import LogQueries
 from projections.store.hook import ReadModelHook
 
 from api.checkpoints import Checkpoints
+from api.head_notices import APPLICATION_NAME as LISTENER_NAME, HeadNotifier
 from api.live_head import LiveHead
 from api.settings import Settings
 from api.signing_key import key_path
@@ -40,7 +41,7 @@ class Services:
                                 lock_timeout=settings.lock_timeout, connect_timeout=settings.connect_timeout,
                                 password=settings.db_password)
         audit_index, live = AuditIndex(), LiveHead(settings.feed_poll_seconds)
-        log = NegotiationLog(env, hooks=[audit_index, live, ReadModelHook()])
+        log = NegotiationLog(env, hooks=[audit_index, live, HeadNotifier(), ReadModelHook()])
         try:
             audit_index.catch_up(log.database, log.event_log)
         except PersistenceError:  # e.g. a read-only database: serve what there is
@@ -48,6 +49,8 @@ class Services:
                                                          exc_info=True)
         queries = LogQueries(log.event_log)
         live.watch(queries.head)
+        if is_postgres(settings.db):
+            live.listen_with(lambda: postgres_connection(env, application_name=LISTENER_NAME))
         return cls(settings=settings, log=log, principals=Principals(log.database),
                    writer=GroupCommit(log.append_many), queries=queries, live=live,
                    checkpoints=Checkpoints(log.event_log, key_path(settings.db, settings.signing_key)))

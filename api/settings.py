@@ -26,4 +26,6 @@ class Settings(BaseSettings):
     heartbeat_seconds: float = Field(15.0, gt=0, description="idle /events/stream connections get a comment "
                                                              "line this often")
     feed_poll_seconds: float = Field(0.25, gt=0, description="how often the live feed looks for events "
-                                                             "written by other processes")
+                                                             "written by other processes while it cannot listen "
+                                                             "for their notices (SQLite, or PostgreSQL's "
+                                                             "listening connection down)")

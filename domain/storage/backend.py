@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
+import psycopg
+from eventsourcing.persistence import OperationalError
 from eventsourcing.utils import get_topic
 
 
@@ -50,3 +54,17 @@ def eventsourcing_env(db: str, *, pool_size: int = 5, lock_timeout: int = 5,
         "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
         "APPLICATION_RECORDER_TOPIC": get_topic(PostgresLogRecorder),
     }
+
+
+def postgres_connection(env: Mapping[str, str], *, application_name: str = "negotiation-log") -> psycopg.Connection[Any]:
+    """A connection of its own (not from eventsourcing's pool) to the database of `env`, as
+    built above, in autocommit mode: for session-level state such as an advisory lock or a
+    LISTEN. An unreachable server raises eventsourcing's OperationalError, as the pool does."""
+    try:
+        return psycopg.connect(
+            dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"],
+            user=env["POSTGRES_USER"], password=env["POSTGRES_PASSWORD"],
+            connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT", "5")), autocommit=True,
+            application_name=application_name)
+    except psycopg.OperationalError as e:
+        raise OperationalError(str(e)) from e

@@ -14,8 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
-import psycopg
-from eventsourcing.persistence import OperationalError
+from domain.storage.backend import postgres_connection
 
 # Any fixed 64-bit number, the same in every process of the service: "nl_schem" in ASCII.
 SCHEMA_LOCK = 0x6E6C5F736368656D
@@ -27,14 +26,7 @@ def creating_tables(env: Mapping[str, str]) -> Iterator[None]:
     if env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres":
         yield
         return
-    try:
-        connection = psycopg.connect(
-            dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"],
-            user=env["POSTGRES_USER"], password=env["POSTGRES_PASSWORD"],
-            connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT", "5")), autocommit=True)
-    except psycopg.OperationalError as e:
-        raise OperationalError(str(e)) from e
-    with connection:
+    with postgres_connection(env, application_name="negotiation-log schema lock") as connection:
         # Closing the connection releases the lock too, should the body raise.
         connection.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK,))
         yield
