@@ -14,7 +14,7 @@ from api.body import BodyLimit
 from api.fast_paths import FastPaths
 from api.responses import JSONBody
 from api.url_guard import RefuseNul
-from api.routes import audit, checkpoints, events, feed, health, negotiations, state, tokens, web, writes
+from api.routes import audit, checkpoints, events, feed, health, metrics, negotiations, state, tokens, web, writes
 from api.services import Services
 from api.settings import Settings
 
@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     problems.install(app)
     openapi_docs.install(app)
     # feed before events: /events/stream must not be taken for /events/{event_id}.
-    for module in (health, writes, negotiations, state, feed, events, audit, checkpoints, tokens):
+    for module in (health, writes, negotiations, state, feed, events, audit, checkpoints, tokens, metrics):
         app.include_router(module.router)
     # The web page at / (and its files under /web/): a client of the routes above, no token needed.
     app.include_router(web.router)

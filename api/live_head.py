@@ -56,6 +56,10 @@ class LiveHead:
         connection from `connect` from the first subscriber on."""
         self._listen = connect
 
+    def subscriber_count(self) -> int:
+        with self._lock:
+            return len(self._subscribers)
+
     @property
     def listening(self) -> bool:
         return self._listening

@@ -10,6 +10,7 @@ from eventsourcing.persistence import PersistenceError
 from domain.application import NegotiationLog
 from domain.group_commit import GroupCommit
 from domain.principals import Principals
+from domain.verifications import Verifications
 from domain.storage.backend import eventsourcing_env, is_postgres, postgres_connection
 
 from projections.audit_index import AuditIndex
@@ -19,6 +20,7 @@ from projections.store.hook import ReadModelHook
 from api.checkpoints import Checkpoints
 from api.head_notices import APPLICATION_NAME as LISTENER_NAME, HeadNotifier
 from api.live_head import LiveHead
+from api.metrics import Metrics
 from api.settings import Settings
 from api.signing_key import key_path
 
@@ -34,6 +36,7 @@ class Services:
     queries: LogQueries
     live: LiveHead
     checkpoints: Checkpoints
+    metrics: Metrics
 
     @classmethod
     def open(cls, settings: Settings) -> Services:
@@ -41,7 +44,7 @@ class Services:
                                 lock_timeout=settings.lock_timeout, connect_timeout=settings.connect_timeout,
                                 password=settings.db_password)
         audit_index, live = AuditIndex(), LiveHead(settings.feed_poll_seconds)
-        log = NegotiationLog(env, hooks=[audit_index, live, HeadNotifier(), ReadModelHook()])
+        log = NegotiationLog(env, hooks=[audit_index, live, HeadNotifier(), ReadModelHook(), Verifications()])
         try:
             audit_index.catch_up(log.database, log.event_log)
         except PersistenceError:  # e.g. a read-only database: serve what there is
@@ -53,7 +56,8 @@ class Services:
             live.listen_with(lambda: postgres_connection(env, application_name=LISTENER_NAME))
         return cls(settings=settings, log=log, principals=Principals(log.database),
                    writer=GroupCommit(log.append_many), queries=queries, live=live,
-                   checkpoints=Checkpoints(log.event_log, key_path(settings.db, settings.signing_key)))
+                   checkpoints=Checkpoints(log.event_log, key_path(settings.db, settings.signing_key)),
+                   metrics=Metrics(log.database, log.recorder.datastore, live.subscriber_count))
 
     def close(self) -> None:
         self.writer.close()

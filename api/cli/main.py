@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from domain import verifications
 from domain.errors import DomainError
 from domain.principals import ROLES
 from projections.audit_index import AuditIndex
@@ -21,6 +22,7 @@ from projections.store.rebuild import log_size, rebuild as rebuild_read_models
 
 from api.cli.checkpoint_file import BadInput, read_checkpoint, read_public_key, service_public_key
 from api.cli.transfer import ImportFailed, export_events, import_events
+from api.metrics import serve_metrics
 from api.services import Services
 from api.settings import Settings
 from api.signing_key import key_path
@@ -62,6 +64,9 @@ def serve(
         "--forwarded-allow-ips", envvar="NEGOTIATION_LOG_FORWARDED_ALLOW_IPS",
         help="comma-separated addresses (or networks, or *) of the proxies whose X-Forwarded-* are trusted")]
         = "127.0.0.1,::1",
+    metrics_port: Annotated[int | None, typer.Option(
+        "--metrics-port", envvar="NEGOTIATION_LOG_METRICS_PORT",
+        help="also serve GET /metrics on this port, on the same host, with no token")] = None,
 ) -> None:
     """Run the HTTP service."""
     import uvicorn
@@ -78,6 +83,8 @@ def serve(
               else f"Demo: {db} already holds events; nothing loaded.")
         print(f"Open {url}/ in a browser, or the API at {url}/negotiations (no token needed); docs at {url}/docs")
         print(f"Recorder token (send as 'Authorization: Bearer <token>'):\n{token}", flush=True)
+    if metrics_port is not None:
+        serve_metrics(services.metrics, host, metrics_port)
     try:
         uvicorn.run(create_app(settings, services), host=host, port=port, log_level="info",
                     access_log=access_log, proxy_headers=proxy_headers, forwarded_allow_ips=forwarded_allow_ips)
@@ -156,6 +163,7 @@ def verify(
     services = _services(db)
     try:
         result = prove_extends(services.log.event_log, *proof) if proof else verify_chain(services.log.event_log)
+        verifications.record(services.log.database, result)  # read by the API's metrics
     finally:
         services.close()
     print(json.dumps(result))

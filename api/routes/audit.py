@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 
+from domain import verifications
 from projections.chain_audit import verify_chain
 from projections.log_query import LogFilter
 
@@ -48,4 +49,10 @@ async def audit_trail(svc: ServicesDep, _: Auditor, flt: AuditFilter, limit: Lim
 
 @router.get("/audit/verify", summary="Re-check the hash chain from storage", responses=problem_responses(401, 403))
 async def verify(svc: ServicesDep, _: Auditor) -> dict[str, Any]:
-    return await run_in_threadpool(verify_chain, svc.log.event_log)
+    return await run_in_threadpool(_verified, svc)
+
+
+def _verified(svc: Services) -> dict[str, Any]:
+    result = verify_chain(svc.log.event_log)
+    verifications.record(svc.log.database, result)  # for the metric of the last good one
+    return result
