@@ -16,6 +16,7 @@ from domain.storage.backend import eventsourcing_env, is_postgres, postgres_conn
 from projections.audit_index import AuditIndex
 from projections.log_query import LogQueries
 from projections.store.hook import ReadModelHook
+from projections.store.shadow import LiveIndexNames
 
 from api.checkpoints import Checkpoints
 from api.head_notices import APPLICATION_NAME as LISTENER_NAME, HeadNotifier
@@ -44,7 +45,9 @@ class Services:
                                 lock_timeout=settings.lock_timeout, connect_timeout=settings.connect_timeout,
                                 password=settings.db_password)
         audit_index, live = AuditIndex(), LiveHead(settings.feed_poll_seconds)
-        log = NegotiationLog(env, hooks=[audit_index, live, HeadNotifier(), ReadModelHook(), Verifications()])
+        # Index names as a rebuild left them (projections.store.shadow).
+        log = NegotiationLog(env, hooks=[LiveIndexNames(audit_index), live, HeadNotifier(),
+                                         LiveIndexNames(ReadModelHook()), Verifications()])
         try:
             audit_index.catch_up(log.database, log.event_log)
         except PersistenceError:  # e.g. a read-only database: serve what there is

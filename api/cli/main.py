@@ -210,7 +210,8 @@ def import_(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, re
 
 @app.command()
 def rebuild(db: Db = DEFAULT_DB) -> None:
-    """Drop every read model and recreate it from the event log, with a progress bar."""
+    """Rebuild every read model from the event log beside the live ones, while the service
+    runs, and switch to them in one transaction; with a progress bar."""
     services = _services(db)
     database = services.log.database
     columns = (TextColumn("rebuilding"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
