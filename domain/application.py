@@ -112,24 +112,31 @@ class NegotiationLog(Application[UUID]):
             accepted: list[tuple[int, Prepared, str]] = []
             later: list[tuple[int, Prepared]] = []
             refused = False
-            for i, prepared in todo:
-                request = prepared.request
-                if request.idempotency_key:
-                    if any(e.principal == request.principal and e.key == request.idempotency_key
-                           for e in work.idempotency):
-                        later.append((i, prepared))  # answered from the first once it is stored
-                        continue
+            try:
+                for i, prepared in todo:
+                    request = prepared.request
+                    if request.idempotency_key:
+                        if any(e.principal == request.principal and e.key == request.idempotency_key
+                               for e in work.idempotency):
+                            later.append((i, prepared))  # answered from the first once it is stored
+                            continue
+                        try:
+                            outcomes[i] = self._earlier_result(request)
+                        except DomainError as e:
+                            outcomes[i] = e
+                        if outcomes[i] is not None:
+                            continue
                     try:
-                        outcomes[i] = self._earlier_result(request)
+                        accepted.append((i, prepared, work.add(prepared, self._stamp())))
                     except DomainError as e:
-                        outcomes[i] = e
-                    if outcomes[i] is not None:
-                        continue
-                try:
-                    accepted.append((i, prepared, work.add(prepared, self._stamp())))
-                except DomainError as e:
-                    outcomes[i], refused = e, True
-                    break
+                        outcomes[i], refused = e, True
+                        break
+            except BaseException:
+                # Storage failed while the group was checked (a lost connection): the aggregates
+                # checked so far hold events that will never be saved, and the next save of
+                # them would carry those too.
+                self._evict(*work.aggregates)
+                raise
             if refused:
                 # The refused request may have half-changed an aggregate that others share:
                 # drop them all and check the rest again from the stored state.

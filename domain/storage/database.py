@@ -9,9 +9,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from eventsourcing.persistence import IntegrityError, OperationalError
+from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
 
 from domain.storage.dialect import Dialect
+from domain.storage.faults import storage_cause
+
+LOST_CONNECTION = ("connection", "database-restarting")
 
 
 class Database:
@@ -53,9 +56,19 @@ class Database:
                 raise OperationalError(e) from e
 
     def query(self, statement: str, params: Sequence[Any] = ()) -> list[Mapping[str, Any]]:
-        with self.transaction(commit=False) as cursor:
-            cursor.execute(self.dialect.sql(statement), tuple(params))
-            return list(cursor.fetchall())
+        # A pooled connection may have died while idle (a database restart, a killed backend);
+        # the pool drops it once it comes back broken. A read is tried again on another, as
+        # eventsourcing's own reads are, up to one more time than the pool holds connections.
+        attempts = int(getattr(self.datastore.pool, "max_size", 0)) + 1
+        for attempt in range(attempts):
+            try:
+                with self.transaction(commit=False) as cursor:
+                    cursor.execute(self.dialect.sql(statement), tuple(params))
+                    return list(cursor.fetchall())
+            except (InterfaceError, OperationalError) as e:
+                if attempt == attempts - 1 or storage_cause(e) not in LOST_CONNECTION:
+                    raise
+        raise AssertionError("unreachable")
 
     def query_one(self, statement: str, params: Sequence[Any] = ()) -> Mapping[str, Any] | None:
         rows = self.query(statement, params)
