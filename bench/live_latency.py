@@ -11,7 +11,6 @@ NEGOTIATION_LOG_BENCH_POSTGRES or NEGOTIATION_LOG_TEST_POSTGRES)."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import queue
@@ -25,7 +24,7 @@ import time
 import httpx
 
 from harness import cli, real_server
-from postgres import OPENING, STATEMENT, fresh_database
+from postgres import OPENING, STATEMENT, fresh_database, parser_with_url
 
 
 class Stream:
@@ -83,10 +82,7 @@ def p(values: list[float], q: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", default=os.environ.get("NEGOTIATION_LOG_BENCH_POSTGRES")
-                        or os.environ.get("NEGOTIATION_LOG_TEST_POSTGRES")
-                        or "postgresql://postgres@127.0.0.1:5432/test")
+    parser = parser_with_url(__doc__)
     parser.add_argument("--events", type=int, default=200)
     args = parser.parse_args()
     keys = tempfile.mkdtemp()

@@ -36,20 +36,20 @@ class ShadowWriteRefused(Exception):
     the rebuild was not told of (list it in schema.TABLES, or in the hook's `tables`)."""
 
 
-def index_exists(cursor: Cursor, dialect: Dialect, name: str) -> bool:
-    if dialect.name == "postgres":
+def _exists(cursor: Cursor, dialect: Dialect, kind: str, name: str) -> bool:
+    if dialect.name == "postgres":  # tables and indexes share one namespace of relations there
         cursor.execute("SELECT to_regclass(%s) IS NOT NULL AS found", (name,))
         return bool(cursor.fetchone()["found"])
-    cursor.execute("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'index' AND name = ?", (name,))
-    return bool(cursor.fetchone()["n"])
+    cursor.execute("SELECT COUNT(*) AS found FROM sqlite_master WHERE type = ? AND name = ?", (kind, name))
+    return bool(cursor.fetchone()["found"])
+
+
+def index_exists(cursor: Cursor, dialect: Dialect, name: str) -> bool:
+    return _exists(cursor, dialect, "index", name)
 
 
 def table_exists(cursor: Cursor, dialect: Dialect, name: str) -> bool:
-    if dialect.name == "postgres":
-        cursor.execute("SELECT to_regclass(%s) IS NOT NULL AS found", (name,))
-        return bool(cursor.fetchone()["found"])
-    cursor.execute("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
-    return bool(cursor.fetchone()["n"])
+    return _exists(cursor, dialect, "table", name)
 
 
 IndexNamer = Callable[[Cursor, str], str]

@@ -4,6 +4,7 @@ a restart finds the indexes it expects, and a rebuild writes no table it was not
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -23,11 +24,6 @@ from tests.app.test_rebuild_pages import history
 from tests.app.test_read_model_properties import run
 from tests.app.test_read_model_store import open_negotiation
 from tests.views import views_match_replay
-
-import random
-
-READ_MODEL_TABLES = (*schema.TABLES, *AuditIndex.tables)
-
 
 def catalogue(services: Services) -> tuple[list[str], list[str]]:
     """(tables, indexes with ALTERNATE taken off) of ours, sorted."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -97,45 +97,41 @@ def serves_again(servers: list[Any], auth: dict[str, str], negotiation: str) -> 
             time.sleep(0.5)
 
 
-def test_a_database_restart_under_load_costs_only_a_wait(pg_url: str, serving: Any, restartable: None) -> None:
+def under_load(pg_url: str, serving: Any, fault: Callable[[], None]) -> dict[str, Any]:
+    """`fault` while 6 writers append; then the judgement, and the same processes serving again."""
     servers, auth, negotiations = serving
     writers = RetryingWriters([s.url for s in servers], auth, negotiations, WRITERS)
     try:
-        time.sleep(1.5)
-        cluster("restart")
-        time.sleep(3)
+        fault()
     finally:
         seen = writers.stop()
     figures = judge(seen, pg_url)
     serves_again(servers, auth, negotiations[0])
+    return figures
+
+
+def test_a_database_restart_under_load_costs_only_a_wait(pg_url: str, serving: Any, restartable: None) -> None:
+    def restart() -> None:
+        time.sleep(1.5)
+        cluster("restart")
+        time.sleep(3)
+
+    figures = under_load(pg_url, serving, restart)
     print("restart under load:", figures)
     assert figures["acknowledged"] > 100
 
 
 def test_killed_backends_under_load_cost_only_a_wait(pg_url: str, serving: Any) -> None:
-    servers, auth, negotiations = serving
-    writers = RetryingWriters([s.url for s in servers], auth, negotiations, WRITERS)
-    try:
+    def kill() -> None:
         for _ in range(3):
             time.sleep(0.7)
             terminate(pg_url, backends(pg_url)[:3])
         time.sleep(1.5)
-    finally:
-        seen = writers.stop()
-    figures = judge(seen, pg_url)
-    serves_again(servers, auth, negotiations[0])
-    print("killed backends under load:", figures)
+
+    print("killed backends under load:", under_load(pg_url, serving, kill))
 
 
 def test_a_pool_whose_connections_all_died_recovers_by_itself(pg_url: str, serving: Any) -> None:
-    servers, auth, negotiations = serving
     # Every pooled connection of both processes dies while idle; the next requests find them dead.
     terminate(pg_url, backends(pg_url))
-    writers = RetryingWriters([s.url for s in servers], auth, negotiations, WRITERS)
-    try:
-        time.sleep(2)
-    finally:
-        seen = writers.stop()
-    figures = judge(seen, pg_url)
-    serves_again(servers, auth, negotiations[0])
-    print("pool of dead connections:", figures)
+    print("pool of dead connections:", under_load(pg_url, serving, lambda: time.sleep(2)))
