@@ -16,7 +16,6 @@ from api.settings import Settings
 from domain.storage.dialect import Dialect
 from domain.storage.writes import Cursor
 from projections.audit_index import AuditIndex
-from projections.store import schema
 from projections.store.queries import ReadModels
 from projections.store.rebuild import rebuild
 from projections.store.shadow import ALTERNATE, ShadowWriteRefused
