@@ -53,7 +53,10 @@ YIELD_SECONDS = 0.11
 SWITCH_LOCK_TIMEOUT = "500ms"
 SWITCH_ATTEMPTS = 20
 SHADOW, OLD = "__next", "__old"
-CLEANUP_ROWS = 5000
+# Tables of up to this many rows are dropped at once (a few tenths of a second at most);
+# bigger ones are emptied this many rows per transaction first.
+DROP_AT_ONCE = 100_000
+CLEANUP_ROWS = 20_000
 
 
 def log_size(database: Database) -> int:
@@ -213,22 +216,23 @@ def _switch(shadow: _Shadow, also: Sequence[Rebuildable], progress: Callable[[in
 
 
 def _drop(database: Database, tables: Sequence[str]) -> None:
-    """Drops the tables that exist. SQLite frees a table's pages in the one write that drops it,
-    so a big table is emptied a few thousand rows per transaction first."""
+    """Drops the tables that exist. SQLite frees a table's pages in the one write that drops it
+    (2.6 s for a table of 1.5M rows, 220 MB): a big table is emptied in steps first."""
     dialect = database.dialect
     for table in tables:
         with database.transaction(commit=False) as cursor:
             if not table_exists(cursor, dialect, table):
                 continue
-        while dialect.name == "sqlite":
+            big = dialect.name == "sqlite" and bool(rows(cursor, dialect, f"SELECT COUNT(*) AS n FROM (SELECT 1 FROM "
+                                                                        f"{table} LIMIT {DROP_AT_ONCE + 1})")[0]["n"]
+                                                   > DROP_AT_ONCE)
+        while big:
             with database.write_transaction() as cursor:
                 cursor.execute(f"DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} LIMIT ?)",
                                (CLEANUP_ROWS,))
                 cursor.execute("SELECT changes() AS n")
-                deleted = cursor.fetchone()["n"]
+                big = cursor.fetchone()["n"] == CLEANUP_ROWS
             pause(dialect)
-            if not deleted:
-                break
         with database.write_transaction() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
         pause(dialect)
