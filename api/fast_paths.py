@@ -55,7 +55,7 @@ class FastPaths:
         try:
             await handle(parts, _headers(scope), receive, send)
         except Exception as e:
-            response = error_response(e, scope["path"])
+            response = error_response(e, scope["path"], self.services.metrics)
             if response is None:
                 raise
             await response(scope, receive, send)

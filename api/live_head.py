@@ -9,8 +9,9 @@ Two ways to learn of new events:
 - in this process, a transaction hook nudges the watcher as events are inserted. The hook runs
   *before* commit, so the watcher re-reads the head every few milliseconds until the events
   are visible (or, if the transaction rolled back, gives up after `SETTLE_SECONDS`);
-- from other processes (several API servers on one database), by polling the head every
-  `poll_seconds`.
+- from other processes (several API servers on one PostgreSQL database), by the notice every
+  append transaction sends (api.head_notices); only while no connection is listening for
+  them (SQLite, or the database briefly gone), by polling the head every `poll_seconds`.
 The watcher runs only while someone is subscribed."""
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from typing import Any
 
 from domain.storage.dialect import Dialect
 from domain.storage.writes import Cursor
+
+from api.head_notices import HeadListener
 
 SETTLE_SECONDS = 2.0
 SETTLE_STEP = 0.005
@@ -41,9 +44,34 @@ class LiveHead:
         self._subscribers: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
         self._thread: threading.Thread | None = None
         self._closed = False
+        self._listening = False
+        self._listener: HeadListener | None = None
+        self._listen: Callable[[], Any] | None = None
 
     def watch(self, read_head: Callable[[], int]) -> None:
         self._read_head = read_head
+
+    def listen_with(self, connect: Callable[[], Any]) -> None:
+        """Learn of other processes' appends from their notices (PostgreSQL), listening on a
+        connection from `connect` from the first subscriber on."""
+        self._listen = connect
+
+    def subscriber_count(self) -> int:
+        with self._lock:
+            return len(self._subscribers)
+
+    @property
+    def listening(self) -> bool:
+        return self._listening
+
+    def _noticed(self, position: int) -> None:
+        self._nudged.set()
+
+    def _listener_state(self, listening: bool) -> None:
+        # Either way the head is read at once: what was committed while nobody listened, or
+        # polling from now on.
+        self._listening = listening
+        self._nudged.set()
 
     # -- the TransactionHook side (runs in the writer's thread, inside its transaction) ---
 
@@ -68,6 +96,9 @@ class LiveHead:
             if self._thread is None and not self._closed:
                 self._thread = threading.Thread(target=self._run, name="live-head", daemon=True)
                 self._thread.start()
+            if self._listener is None and self._listen is not None and not self._closed:
+                self._listener = HeadListener(self._listen, self._noticed, self._listener_state)
+                self._listener.start()
         return woken
 
     def unsubscribe(self, woken: asyncio.Event) -> None:
@@ -77,10 +108,12 @@ class LiveHead:
     def close(self) -> None:
         with self._lock:
             self._closed = True
-            thread = self._thread
+            thread, listener = self._thread, self._listener
         self._nudged.set()
         if thread is not None:
             thread.join(timeout=5)
+        if listener is not None:
+            listener.close()
 
     # -- the watcher thread ----------------------------------------------------------------
 
@@ -106,7 +139,9 @@ class LiveHead:
                     subscribers = list(self._subscribers)
                 self._wake(subscribers)
                 continue
-            self._nudged.wait(SETTLE_STEP if settling else self.poll_seconds)
+            # Listening, nothing but a nudge (a notice, a local insert, the listener's state,
+            # close) can move the head: no polling.
+            self._nudged.wait(SETTLE_STEP if settling else None if self._listening else self.poll_seconds)
 
     def _wake(self, subscribers: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]]) -> None:
         for loop, woken in subscribers:

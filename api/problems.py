@@ -16,9 +16,11 @@ from domain.errors import (
     DomainError, IdempotencyKeyReused, NotFound, RuleViolation, ValidationFailed, VersionConflict,
 )
 
+from api.metrics import Metrics
 from api.responses import JSONBody
 
 PROBLEM_JSON = "application/problem+json"
+STORAGE_RULE = "storage"
 
 STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
     (ValidationFailed, 422),
@@ -52,20 +54,31 @@ def problem_response(status: int, detail: str, *, title: str | None = None, rule
     return JSONBody(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def error_response(exc: Exception, path: str) -> JSONResponse | None:
+def error_response(exc: Exception, path: str, metrics: Metrics | None = None) -> JSONResponse | None:
     """The problem response for one of our errors (domain, edge, storage), or None."""
     if isinstance(exc, DomainError):
         return _domain_error(None, exc)
     if isinstance(exc, Problem):
         return _problem(None, exc)
     if isinstance(exc, PersistenceError):
-        return _storage_problem(path, exc)
+        return _storage_problem(path, exc, metrics)
+    return None
+
+
+def status_and_rule(exc: BaseException) -> tuple[int, str | None] | None:
+    """What error_response would answer: (status, rule), or None if it is not one of ours."""
+    if isinstance(exc, DomainError):
+        return next(code for cls, code in STATUS_BY_ERROR if isinstance(exc, cls)), exc.rule
+    if isinstance(exc, Problem):
+        return exc.status, exc.rule
+    if isinstance(exc, PersistenceError):
+        return 503, STORAGE_RULE
     return None
 
 
 def _domain_error(request: Request | None, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    status = next(code for cls, code in STATUS_BY_ERROR if isinstance(exc, cls))
+    status = next(code for cls, code in STATUS_BY_ERROR if isinstance(exc, cls))  # as in status_and_rule
     extra: dict[str, Any] = {}
     if isinstance(exc, ValidationFailed):
         extra["errors"] = [e.as_dict() for e in exc.errors]
@@ -94,15 +107,17 @@ def _http(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _storage(request: Request, exc: Exception) -> JSONResponse:
-    return _storage_problem(request.url.path, exc)
+    return _storage_problem(request.url.path, exc, getattr(request.app.state.services, "metrics", None))
 
 
-def _storage_problem(path: str, exc: Exception) -> JSONResponse:
+def _storage_problem(path: str, exc: Exception, metrics: Metrics | None) -> JSONResponse:
     # Lock timeouts, a full disk, a read-only or unreachable database: nothing was stored, and
-    # the client may retry. The cause goes to the log, not to the client.
+    # the client may retry. The cause goes to the log and the metrics, not to the client.
     logging.getLogger("negotiation_log").warning("storage error on %s: %r", path, exc)
+    if metrics is not None:
+        metrics.answered_unavailable(exc)
     return problem_response(503, "the database is unavailable or busy; nothing was stored, retry later",
-                            rule="storage", headers={"Retry-After": "1"})
+                            rule=STORAGE_RULE, headers={"Retry-After": "1"})
 
 
 def install(app: FastAPI) -> None:

@@ -15,13 +15,17 @@ from domain.group_commit import GroupCommit
 from domain.log_proofs import LogProofs
 from domain.principals import Principals
 from domain.signing_key import key_path
-from domain.storage.backend import eventsourcing_env
+from domain.verifications import Verifications
+from domain.storage.backend import eventsourcing_env, is_postgres, postgres_connection
 
 from projections.audit_index import AuditIndex
 from projections.log_query import LogQueries
 from projections.store.hook import ReadModelHook
+from projections.store.shadow import LiveIndexNames
 
+from api.head_notices import APPLICATION_NAME as LISTENER_NAME, HeadNotifier
 from api.live_head import LiveHead
+from api.metrics import Metrics
 from api.settings import Settings
 
 
@@ -37,13 +41,18 @@ class Services:
     live: LiveHead
     signer: CheckpointSigner
     proofs: LogProofs
+    metrics: Metrics
 
     @classmethod
     def open(cls, settings: Settings) -> Services:
         env = eventsourcing_env(settings.db, pool_size=settings.pool_size,
-                                lock_timeout=settings.lock_timeout, connect_timeout=settings.connect_timeout)
+                                lock_timeout=settings.lock_timeout, connect_timeout=settings.connect_timeout,
+                                password=settings.db_password)
         audit_index, live = AuditIndex(), LiveHead(settings.feed_poll_seconds)
-        log = NegotiationLog(env, hooks=[audit_index, live, ReadModelHook()], upgrade_progress=_upgrade_progress)
+        # Index names as a rebuild left them (projections.store.shadow).
+        log = NegotiationLog(env, hooks=[LiveIndexNames(audit_index), live, HeadNotifier(),
+                                         LiveIndexNames(ReadModelHook()), Verifications()],
+                             upgrade_progress=_upgrade_progress)
         try:
             audit_index.catch_up(log.database, log.event_log)
         except PersistenceError:  # e.g. a read-only database: serve what there is
@@ -51,11 +60,14 @@ class Services:
                                                          exc_info=True)
         queries = LogQueries(log.event_log)
         live.watch(queries.head)
+        if is_postgres(settings.db):
+            live.listen_with(lambda: postgres_connection(env, application_name=LISTENER_NAME))
         signer = CheckpointSigner(log.event_log, log_meta.ensure_origin(log.database, settings.origin),
                                   key_path(settings.db, settings.signing_key))
         return cls(settings=settings, log=log, principals=Principals(log.database),
                    writer=GroupCommit(log.append_many), queries=queries, live=live,
-                   signer=signer, proofs=LogProofs(log.event_log, signer))
+                   signer=signer, proofs=LogProofs(log.event_log, signer),
+                   metrics=Metrics(log.database, log.recorder.datastore, live.subscriber_count))
 
     def close(self) -> None:
         self.writer.close()

@@ -15,6 +15,8 @@ class Settings(BaseSettings):
     public_read: bool = Field(False, description="let anonymous users use the GET endpoints other than /audit*")
     max_body_bytes: int = Field(1_048_576, ge=1024, description="larger request bodies are refused with 413")
     body_timeout: float = Field(30.0, gt=0, description="seconds a request body may stall before 408")
+    db_password: str | None = Field(None, description="the PostgreSQL password, when the --db URL carries none "
+                                                     "(as given: no URL escaping)")
     pool_size: int = Field(5, ge=1, description="PostgreSQL connection pool size")
     lock_timeout: int = Field(5, ge=0, description="seconds to wait for a database write lock")
     connect_timeout: int = Field(5, ge=1, description="seconds to wait for a PostgreSQL connection")
@@ -26,4 +28,6 @@ class Settings(BaseSettings):
     heartbeat_seconds: float = Field(15.0, gt=0, description="idle /events/stream connections get a comment "
                                                              "line this often")
     feed_poll_seconds: float = Field(0.25, gt=0, description="how often the live feed looks for events "
-                                                             "written by other processes")
+                                                             "written by other processes while it cannot listen "
+                                                             "for their notices (SQLite, or PostgreSQL's "
+                                                             "listening connection down)")

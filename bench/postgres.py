@@ -90,11 +90,17 @@ def api_rate(url: str, processes: int, seconds: float) -> float:
         shutil.rmtree(keys)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def parser_with_url(doc: str) -> argparse.ArgumentParser:
+    """The arguments every PostgreSQL bench takes: `--url` of the database to create others from."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--url", default=os.environ.get("NEGOTIATION_LOG_BENCH_POSTGRES")
                         or os.environ.get("NEGOTIATION_LOG_TEST_POSTGRES")
                         or "postgresql://postgres@127.0.0.1:5432/test")
+    return parser
+
+
+def main() -> None:
+    parser = parser_with_url(__doc__)
     parser.add_argument("--seconds", type=float, default=10.0)
     args = parser.parse_args()
     with fresh_database(args.url) as url:

@@ -25,6 +25,7 @@ from domain.storage.database import Database
 from domain.storage.log import EventLog
 from domain.storage import upgrade_v1
 from domain.storage.paged_events import PagedEventStore
+from domain.storage.schema_lock import creating_tables
 from domain.storage.transcoder import FastJSONTranscoder
 from domain.storage.tree import TreeCache
 from domain.storage.writes import PendingWrite, TransactionHook
@@ -50,16 +51,19 @@ class NegotiationLog(Application[UUID]):
 
     def __init__(self, env: dict[str, str] | None = None, hooks: Sequence[TransactionHook] = (),
                  upgrade_progress: Callable[[int, int], None] = lambda done, total: None) -> None:
-        super().__init__(env)
-        self.database = Database(self.recorder)
-        self.event_log = EventLog(self.database)
-        self.hooks = list(hooks)
-        self.tree = TreeCache()
-        # Before the hooks: their catch-up reads events with their leaves.
-        upgrade_v1.upgrade(self.database, upgrade_progress)
-        with self.database.transaction(commit=True) as cursor:
-            for hook in self.hooks:
-                hook.create_tables(cursor, self.database.dialect)
+        # Replicas starting together on an empty database create the tables (and upgrade a v1
+        # database) one at a time.
+        with creating_tables(env or {}):
+            super().__init__(env)
+            self.database = Database(self.recorder)
+            self.event_log = EventLog(self.database)
+            self.hooks = list(hooks)
+            self.tree = TreeCache()
+            # Before the hooks: their catch-up reads events with their leaves.
+            upgrade_v1.upgrade(self.database, upgrade_progress)
+            with self.database.transaction(commit=True) as cursor:
+                for hook in self.hooks:
+                    hook.create_tables(cursor, self.database.dialect)
         # Appends in one process are serialised: the aggregate cache is shared, and SQLite
         # has one writer anyway. Other processes are fenced off by the stream's unique
         # (id, version) key and the events table lock.
@@ -115,24 +119,31 @@ class NegotiationLog(Application[UUID]):
             accepted: list[tuple[int, Prepared, str]] = []
             later: list[tuple[int, Prepared]] = []
             refused = False
-            for i, prepared in todo:
-                request = prepared.request
-                if request.idempotency_key:
-                    if any(e.principal == request.principal and e.key == request.idempotency_key
-                           for e in work.idempotency):
-                        later.append((i, prepared))  # answered from the first once it is stored
-                        continue
+            try:
+                for i, prepared in todo:
+                    request = prepared.request
+                    if request.idempotency_key:
+                        if any(e.principal == request.principal and e.key == request.idempotency_key
+                               for e in work.idempotency):
+                            later.append((i, prepared))  # answered from the first once it is stored
+                            continue
+                        try:
+                            outcomes[i] = self._earlier_result(request)
+                        except DomainError as e:
+                            outcomes[i] = e
+                        if outcomes[i] is not None:
+                            continue
                     try:
-                        outcomes[i] = self._earlier_result(request)
+                        accepted.append((i, prepared, work.add(prepared, self._stamp())))
                     except DomainError as e:
-                        outcomes[i] = e
-                    if outcomes[i] is not None:
-                        continue
-                try:
-                    accepted.append((i, prepared, work.add(prepared, self._stamp())))
-                except DomainError as e:
-                    outcomes[i], refused = e, True
-                    break
+                        outcomes[i], refused = e, True
+                        break
+            except BaseException:
+                # Storage failed while the group was checked (a lost connection): the aggregates
+                # checked so far hold events that will never be saved, and the next save of
+                # them would carry those too.
+                self._evict(*work.aggregates)
+                raise
             if refused:
                 # The refused request may have half-changed an aggregate that others share:
                 # drop them all and check the rest again from the stored state.

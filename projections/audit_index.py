@@ -33,7 +33,9 @@ def _row(event: Mapping[str, Any]) -> tuple[Any, ...]:
 
 
 class AuditIndex:
-    """A TransactionHook (see domain.storage.writes)."""
+    """A TransactionHook (see domain.storage.writes), and Rebuildable."""
+
+    tables = ("nl_audit",)
 
     def create_tables(self, cursor: Cursor, dialect: Dialect) -> None:
         self._create_table(cursor, dialect)

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from domain import verifications
 from domain.errors import DomainError
 from domain.log_audit import SignedSize, verify_log
 from domain.log_meta import LogIdentityError
@@ -30,6 +31,7 @@ from projections.store.rebuild import log_size, rebuild as rebuild_read_models
 
 from api.cli.log_files import BadInput, read_note, verifier
 from api.cli.transfer import ImportFailed, import_events
+from api.metrics import serve_metrics
 from api.services import Services
 from api.settings import Settings
 
@@ -80,6 +82,16 @@ def serve(
     access_log: Annotated[bool, typer.Option("--access-log", help="log every request (costs ~10% throughput)")] = False,
     demo: Annotated[bool, typer.Option("--demo", help="load the Istanbul 2025 demo into an empty database, "
                                                       "open reads to the public, print a recorder token")] = False,
+    proxy_headers: Annotated[bool, typer.Option(
+        "--proxy-headers/--no-proxy-headers", envvar="NEGOTIATION_LOG_PROXY_HEADERS",
+        help="take the client's address and scheme from X-Forwarded-For/-Proto sent by a trusted proxy")] = True,
+    forwarded_allow_ips: Annotated[str, typer.Option(
+        "--forwarded-allow-ips", envvar="NEGOTIATION_LOG_FORWARDED_ALLOW_IPS",
+        help="comma-separated addresses (or networks, or *) of the proxies whose X-Forwarded-* are trusted")]
+        = "127.0.0.1,::1",
+    metrics_port: Annotated[int | None, typer.Option(
+        "--metrics-port", envvar="NEGOTIATION_LOG_METRICS_PORT",
+        help="also serve GET /metrics on this port, on the same host, with no token")] = None,
 ) -> None:
     """Run the HTTP service."""
     import uvicorn
@@ -96,9 +108,11 @@ def serve(
               else f"Demo: {db} already holds events; nothing loaded.")
         print(f"Open {url}/ in a browser, or the API at {url}/negotiations (no token needed); docs at {url}/docs")
         print(f"Recorder token (send as 'Authorization: Bearer <token>'):\n{token}", flush=True)
+    if metrics_port is not None:
+        serve_metrics(services.metrics, host, metrics_port)
     try:
         uvicorn.run(create_app(settings, services), host=host, port=port, log_level="info",
-                    access_log=access_log)
+                    access_log=access_log, proxy_headers=proxy_headers, forwarded_allow_ips=forwarded_allow_ips)
     finally:
         services.close()
 
@@ -171,6 +185,7 @@ def verify(
             signed = _signed_size(read_note(checkpoint), verifier(key) if key else
                                   parse_verifier_key(services.signer.verifier_key()))
         result = verify_log(services.log.event_log, signed=signed, url=db)
+        verifications.record(services.log.database, result)  # read by the API's metrics
     except BadInput as e:
         raise _fail(str(e)) from None
     finally:
@@ -282,7 +297,8 @@ def import_(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, re
 
 @app.command()
 def rebuild(db: Db = DEFAULT_DB) -> None:
-    """Drop every read model and recreate it from the event log, with a progress bar."""
+    """Rebuild every read model from the event log beside the live ones, while the service
+    runs, and switch to them in one transaction; with a progress bar."""
     services = _services(db)
     database = services.log.database
     columns = (TextColumn("rebuilding"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 
+from domain import verifications
 from domain.log_audit import verify_log
 from projections.log_query import LogFilter
 
@@ -47,7 +48,9 @@ async def audit_trail(svc: ServicesDep, _: Auditor, flt: AuditFilter, limit: Lim
 
 
 def _verify(svc: Services) -> dict[str, Any]:
-    return verify_log(svc.log.event_log, signed=svc.signer.last_signed(), url=svc.settings.db)
+    result = verify_log(svc.log.event_log, signed=svc.signer.last_signed(), url=svc.settings.db)
+    verifications.record(svc.log.database, result)  # for the metric of the last good one
+    return result
 
 
 @router.get("/audit/verify", summary="Re-check every leaf and tree node from storage",

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -14,7 +17,7 @@ from projections.negotiation import summarize
 from api.auth import Recorder
 from api.body import parse_json, request_fingerprint
 from api.openapi_docs import EVENT_BODY, OPENING_BODY, problem_responses
-from api.problems import Problem
+from api.problems import Problem, status_and_rule
 from api.responses import JSONBody
 from api.services import Services
 
@@ -48,6 +51,19 @@ def _key(idempotency_key: str | None) -> str | None:
     return idempotency_key
 
 
+@contextmanager
+def measured(svc: Services) -> Iterator[None]:
+    """Counts the append answered in the body by status and rule, and times it."""
+    started = time.perf_counter()
+    try:
+        yield
+    except Exception as e:
+        status, rule = status_and_rule(e) or (500, "internal")
+        svc.metrics.answered_append(time.perf_counter() - started, status, rule)
+        raise
+    svc.metrics.answered_append(time.perf_counter() - started, 201, None)
+
+
 def created_headers(result: AppendResult, location: str) -> dict[str, str]:
     headers = {"Location": location, "ETag": f'"{result.events[-1]["version"]}"'}
     if result.replayed:
@@ -65,13 +81,15 @@ def _created(body: Any, result: AppendResult, location: str) -> JSONBody:
 async def open_negotiation(request: Request, principal: Recorder) -> JSONBody:
     svc: Services = request.app.state.services
     idempotency_key = request.headers.get("idempotency-key")
-    body = parse_json(await request.body())
-    if not isinstance(body, dict):
-        raise Problem(422, "a negotiation is opened with one JSON object (the negotiation.opened event)",
-                      rule="validation", errors=[{"field": "", "message": "must be a JSON object"}])
-    result = await svc.writer.submit_async(AppendRequest(
-        principal=principal.name, events=[body], idempotency_key=_key(idempotency_key),
-        request_hash=request_fingerprint("POST", "/negotiations", body, None) if idempotency_key else ""))
+    raw = await request.body()
+    with measured(svc):
+        body = parse_json(raw)
+        if not isinstance(body, dict):
+            raise Problem(422, "a negotiation is opened with one JSON object (the negotiation.opened event)",
+                          rule="validation", errors=[{"field": "", "message": "must be a JSON object"}])
+        result = await svc.writer.submit_async(AppendRequest(
+            principal=principal.name, events=[body], idempotency_key=_key(idempotency_key),
+            request_hash=request_fingerprint("POST", "/negotiations", body, None) if idempotency_key else ""))
     opening = result.events[0]
     negotiation = summarize(result.negotiation_id, [opening])
     return _created({**(negotiation or {}), "event": opening}, result, f"/negotiations/{result.negotiation_id}")
@@ -90,11 +108,12 @@ async def append_events(negotiation_id: str, request: Request, principal: Record
 async def append(svc: Services, principal: Principal, negotiation_id: str, raw: bytes, if_match: str | None,
                  idempotency_key: str | None) -> tuple[Any, AppendResult]:
     """The route's work after authentication, shared with api.fast_paths: (answer, result)."""
-    body = parse_json(raw)
-    batch = isinstance(body, list)
-    result = await svc.writer.submit_async(AppendRequest(
-        principal=principal.name, negotiation_id=negotiation_id, events=body if batch else [body],
-        batch=batch, expected_version=_expected_version(if_match), idempotency_key=_key(idempotency_key),
-        request_hash=request_fingerprint("POST", f"/negotiations/{negotiation_id}/events", body, if_match)
-        if idempotency_key else ""))
+    with measured(svc):
+        body = parse_json(raw)
+        batch = isinstance(body, list)
+        result = await svc.writer.submit_async(AppendRequest(
+            principal=principal.name, negotiation_id=negotiation_id, events=body if batch else [body],
+            batch=batch, expected_version=_expected_version(if_match), idempotency_key=_key(idempotency_key),
+            request_hash=request_fingerprint("POST", f"/negotiations/{negotiation_id}/events", body, if_match)
+            if idempotency_key else ""))
     return (result.events if batch else result.events[0]), result

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
+import psycopg
+from eventsourcing.persistence import OperationalError
 from eventsourcing.utils import get_topic
 
 
@@ -12,8 +16,9 @@ def is_postgres(db: str) -> bool:
 
 
 def eventsourcing_env(db: str, *, pool_size: int = 5, lock_timeout: int = 5,
-                      connect_timeout: int = 5) -> dict[str, str]:
-    """The eventsourcing environment for `db`, with our recorder classes plugged in."""
+                      connect_timeout: int = 5, password: str | None = None) -> dict[str, str]:
+    """The eventsourcing environment for `db`, with our recorder classes plugged in. `password`
+    is used when the URL carries none: given apart, it needs no URL escaping."""
     from domain.storage.recorders import PostgresLogRecorder, SQLiteLogRecorder
 
     common = {
@@ -42,10 +47,24 @@ def eventsourcing_env(db: str, *, pool_size: int = 5, lock_timeout: int = 5,
         "POSTGRES_HOST": url.hostname or "127.0.0.1",
         "POSTGRES_PORT": str(url.port or 5432),
         "POSTGRES_USER": unquote(url.username or "postgres"),
-        "POSTGRES_PASSWORD": unquote(url.password or ""),
+        "POSTGRES_PASSWORD": unquote(url.password) if url.password is not None else password or "",
         "POSTGRES_POOL_SIZE": str(pool_size),
         "POSTGRES_LOCK_TIMEOUT": str(lock_timeout),
         "POSTGRES_CONNECT_TIMEOUT": str(connect_timeout),
         "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
         "APPLICATION_RECORDER_TOPIC": get_topic(PostgresLogRecorder),
     }
+
+
+def postgres_connection(env: Mapping[str, str], *, application_name: str = "negotiation-log") -> psycopg.Connection[Any]:
+    """A connection of its own (not from eventsourcing's pool) to the database of `env`, as
+    built above, in autocommit mode: for session-level state such as an advisory lock or a
+    LISTEN. An unreachable server raises eventsourcing's OperationalError, as the pool does."""
+    try:
+        return psycopg.connect(
+            dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"],
+            user=env["POSTGRES_USER"], password=env["POSTGRES_PASSWORD"],
+            connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT", "5")), autocommit=True,
+            application_name=application_name)
+    except psycopg.OperationalError as e:
+        raise OperationalError(str(e)) from e

@@ -3,11 +3,18 @@ eventsourcing recorder API does not offer (joins with the chain, lookups by even
 
 from __future__ import annotations
 
+import sqlite3
+
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
+
 from domain.storage.dialect import Dialect
+from domain.storage.faults import storage_cause
+
+LOST_CONNECTION = ("connection", "database-restarting")
 
 
 class Database:
@@ -22,10 +29,46 @@ class Database:
         with self.datastore.transaction(commit=commit) as cursor:
             yield cursor
 
+    @contextmanager
+    def write_transaction(self) -> Iterator[Any]:
+        """A committed transaction that holds the write lock from its start, for work that reads
+        and then writes beside other processes' writes. On SQLite a plain (deferred) BEGIN that
+        reads first fails at once with "database is locked" (SQLITE_BUSY_SNAPSHOT) when another
+        process committed in between; BEGIN IMMEDIATE waits for the lock (the busy timeout)
+        before anything is read. On PostgreSQL, an ordinary transaction."""
+        if self.dialect.name != "sqlite":
+            with self.transaction(commit=True) as cursor:
+                yield cursor
+            return
+        with self.datastore.get_connection(commit=True) as connection:
+            cursor = connection.cursor()
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+                try:
+                    yield cursor
+                except BaseException:
+                    connection.rollback()
+                    raise
+                connection.commit()
+            except sqlite3.IntegrityError as e:
+                raise IntegrityError(e) from e
+            except sqlite3.Error as e:
+                raise OperationalError(e) from e
+
     def query(self, statement: str, params: Sequence[Any] = ()) -> list[Mapping[str, Any]]:
-        with self.transaction(commit=False) as cursor:
-            cursor.execute(self.dialect.sql(statement), tuple(params))
-            return list(cursor.fetchall())
+        # A pooled connection may have died while idle (a database restart, a killed backend);
+        # the pool drops it once it comes back broken. A read is tried again on another, as
+        # eventsourcing's own reads are, up to one more time than the pool holds connections.
+        attempts = int(getattr(self.datastore.pool, "max_size", 0)) + 1
+        for attempt in range(attempts):
+            try:
+                with self.transaction(commit=False) as cursor:
+                    cursor.execute(self.dialect.sql(statement), tuple(params))
+                    return list(cursor.fetchall())
+            except (InterfaceError, OperationalError) as e:
+                if attempt == attempts - 1 or storage_cause(e) not in LOST_CONNECTION:
+                    raise
+        raise AssertionError("unreachable")
 
     def query_one(self, statement: str, params: Sequence[Any] = ()) -> Mapping[str, Any] | None:
         rows = self.query(statement, params)

@@ -1,24 +1,62 @@
-"""`negotiation-log rebuild`: drop every read model and recreate it from the log, streamed a
-page at a time, in one transaction, so readers see either the old views or the new ones.
-Other indexes kept by transaction hooks (the audit index) are rebuilt from the same pages,
-so the log is read and decoded once."""
+"""`negotiation-log rebuild`, while the service runs: the read models are built anew beside
+the live ones, catch up with what was appended meanwhile, and replace them in one short
+transaction.
+
+1. Shadow copies of every read-model table (schema.TABLES and each Rebuildable's `tables`)
+   are created empty, and filled from the log a page at a time through the very code that
+   keeps the live ones (projections.store.shadow rewrites the table names), in transactions
+   of at most STEP_SECONDS of work. On SQLite, where any write waits for the one writer, that
+   bounds how long an append waits; on PostgreSQL appends never wait for these tables, so
+   their secondary indexes are built once at the end of the fill rather than kept in step.
+2. Each negotiation's counts are computed once, then appends made meanwhile are applied the
+   way an append applies them, until less than a page remains.
+3. The switch: holding the write lock (the events table's on PostgreSQL, the database's on
+   SQLite), the rest is applied and each live table is renamed away and its copy renamed into
+   place, all in one transaction. Readers see the old read models or the new ones, never a
+   half-built one. On PostgreSQL a rename that cannot have its table within SWITCH_LOCK_TIMEOUT
+   (a long read) gives up, and the switch is tried again after another catch-up.
+4. The old tables are dropped (on SQLite emptied in steps first, so no single write is long).
+
+A rebuild that dies leaves only shadow or old tables, which the next one drops first."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Protocol
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+from eventsourcing.persistence import PersistenceError
 
 from domain.storage.database import Database
 from domain.storage.dialect import Dialect
+from domain.storage.faults import storage_cause
 from domain.storage.writes import Cursor, TransactionHook
 
-from projections.store.hook import catch_up, reset
+from projections.store import schema
+from projections.store.hook import apply_events, reset
+from projections.store.index import Entity
+from projections.store.loading import events_after, rows
+from projections.store.refresh import refresh_negotiation
+from projections.store.shadow import Renamed, free_index_name, table_exists
 
-
-REBUILD_CACHE_KB = 256 * 1024
 # Measured on a million events: pages of 200 rebuild a fifth faster than pages of 1000 (and
 # a quarter faster than 5000), the working set of each page staying in the CPU's caches.
 REBUILD_PAGE = 200
+# The longest a rebuild's write transaction works before it commits and lets appends in.
+STEP_SECONDS = 0.25
+# On SQLite, how long the write lock is then left free. A writer waiting for it (SQLite's busy
+# handler) looks again every 100 ms at most: a rebuild taking the lock straight back would
+# starve it (appends waited up to 4.7 s in tests/reliability/test_rebuild_while_serving.py).
+YIELD_SECONDS = 0.11
+# The switch waits at most this long for a live table (PostgreSQL); appends wait behind it.
+SWITCH_LOCK_TIMEOUT = "500ms"
+SWITCH_ATTEMPTS = 20
+SHADOW, OLD = "__next", "__old"
+# Tables of up to this many rows are dropped at once (a few tenths of a second at most);
+# bigger ones are emptied this many rows per transaction first.
+DROP_AT_ONCE = 100_000
+CLEANUP_ROWS = 20_000
 
 
 def log_size(database: Database) -> int:
@@ -27,35 +65,174 @@ def log_size(database: Database) -> int:
 
 
 class Rebuildable(TransactionHook, Protocol):
-    """An index refilled by the rebuild: emptied first, completed last."""
+    """An index refilled by the rebuild: emptied first, completed last. `tables` are all the
+    tables it writes (the rebuild builds copies of exactly those, and refuses writes to any
+    other)."""
+
+    tables: tuple[str, ...]
 
     def reset(self, cursor: Cursor, dialect: Dialect) -> None: ...
 
     def finish(self, cursor: Cursor, dialect: Dialect) -> None: ...
 
 
+class _Shadow:
+    """The rebuild's transactions, each with a cursor on the shadow copies."""
+
+    def __init__(self, database: Database, tables: Sequence[str]) -> None:
+        self.database, self.dialect, self.tables = database, database.dialect, list(tables)
+        self.names = {t: t + SHADOW for t in self.tables}
+        self._index_name = free_index_name(self.dialect)
+
+    @contextmanager
+    def step(self) -> Iterator[Cursor]:
+        """One of the rebuild's short write transactions, on the copies."""
+        with self.database.write_transaction() as raw:
+            yield self.renamed(raw)
+        pause(self.dialect)
+
+    def renamed(self, raw: Cursor) -> Renamed:
+        return Renamed(raw, self.names, self._index_name, only_writes_to=self.names.values())
+
+    def head(self, cursor: Cursor) -> int:
+        return int(rows(cursor, self.dialect, "SELECT MAX(position) AS p FROM nl_read_events")[0]["p"] or 0)
+
+
+def pause(dialect: Dialect) -> None:
+    """After each of the rebuild's write transactions: let a waiting SQLite writer in."""
+    if dialect.name == "sqlite":
+        time.sleep(YIELD_SECONDS)
+
+
 def rebuild(database: Database, progress: Callable[[int], None] = lambda n: None,
             also: Sequence[Rebuildable] = ()) -> int:
-    """Returns the number of events replayed. Appends wait for it (they need the same lock)."""
+    """Returns the number of events replayed into the new read models."""
     dialect = database.dialect
-    with database.transaction(commit=True) as cursor:
+    tables = [*schema.TABLES, *(t for index in also for t in index.tables)]
+    _drop(database, [t + suffix for t in tables for suffix in (SHADOW, OLD)])
+    shadow = _Shadow(database, tables)
+    with shadow.step() as cursor:
+        reset(cursor, dialect, indexes=dialect.name == "sqlite")
+        for index in also:
+            index.reset(cursor, dialect)
+            if dialect.name == "sqlite":
+                index.finish(cursor, dialect)  # kept in step from here on, never built in one long write
+    seen: set[Entity] = set()
+    replayed = _fill(shadow, also, progress, seen)
+    with shadow.step() as cursor:
         if dialect.name == "postgres":
-            cursor.execute(f"LOCK TABLE {dialect.events_table} IN EXCLUSIVE MODE")
-        else:
-            # The whole rebuild is one transaction writing every index: with a small page
-            # cache its pages are evicted (spilled to the WAL) and written again many times
-            # over. The cache grows only as far as it is used, and only for this run.
-            cursor.execute("PRAGMA cache_size")
-            previous = cursor.fetchone()[0]
-            cursor.execute(f"PRAGMA cache_size = -{REBUILD_CACHE_KB}")
-        try:
-            reset(cursor, dialect, indexes=False)
-            for index in also:
-                index.reset(cursor, dialect)
-            replayed = catch_up(cursor, dialect, progress, also, from_empty=True, page_size=REBUILD_PAGE)
+            for statement in schema.index_statements():
+                cursor.execute(statement)
             for index in also:
                 index.finish(cursor, dialect)
-            return replayed
-        finally:
-            if dialect.name == "sqlite":
-                cursor.execute(f"PRAGMA cache_size = {int(previous)}")
+    _count(shadow, sorted({nid for nid, kind, _ in seen if kind == "negotiation"}))
+    replayed += _catch_up(shadow, also, progress, until_less_than=REBUILD_PAGE)
+    replayed += _switch(shadow, also, progress)
+    _drop(database, [t + OLD for t in tables])
+    return replayed
+
+
+def _pages(shadow: _Shadow, cursor: Cursor, after: int, *, bounded: bool = True) -> Iterator[list[dict[str, Any]]]:
+    """Pages of the log after `after`: up to the head, or (`bounded`) until the step's time is up."""
+    deadline = time.monotonic() + STEP_SECONDS
+    while page := events_after(cursor, shadow.dialect, after, REBUILD_PAGE):
+        yield page
+        after = page[-1]["position"]
+        if len(page) < REBUILD_PAGE or bounded and time.monotonic() > deadline:
+            return
+
+
+def _fill(shadow: _Shadow, also: Sequence[Rebuildable], progress: Callable[[int], None], seen: set[Entity]) -> int:
+    """From empty tables: an entity first met is folded from the page in hand (see apply_events)."""
+    done, more = 0, True
+    while more:
+        more = False
+        with shadow.step() as cursor:
+            for page in _pages(shadow, cursor, shadow.head(cursor)):
+                apply_events(cursor, shadow.dialect, page, seen)
+                for index in also:
+                    index.after_insert(cursor, shadow.dialect, page)
+                done += len(page)
+                progress(len(page))
+                more = len(page) == REBUILD_PAGE
+    return done
+
+
+def _count(shadow: _Shadow, negotiation_ids: list[str]) -> None:
+    """Each negotiation's counts, from the new index, once (a rebuild does not move them page by page)."""
+    while negotiation_ids:
+        with shadow.step() as cursor:
+            deadline = time.monotonic() + STEP_SECONDS
+            while negotiation_ids and time.monotonic() < deadline:
+                refresh_negotiation(cursor, shadow.dialect, negotiation_ids.pop())
+
+
+def _apply(shadow: _Shadow, cursor: Cursor, also: Sequence[Rebuildable], progress: Callable[[int], None],
+           *, bounded: bool = True) -> int:
+    """Appends made since the copy's head, applied as an append applies them; returns how many."""
+    done = 0
+    for page in _pages(shadow, cursor, shadow.head(cursor), bounded=bounded):
+        apply_events(cursor, shadow.dialect, page)
+        for index in also:
+            index.after_insert(cursor, shadow.dialect, page)
+        done += len(page)
+        progress(len(page))
+    return done
+
+
+def _catch_up(shadow: _Shadow, also: Sequence[Rebuildable], progress: Callable[[int], None],
+              until_less_than: int) -> int:
+    done = 0
+    while True:
+        with shadow.step() as cursor:
+            applied = _apply(shadow, cursor, also, progress)
+        done += applied
+        if applied < until_less_than:
+            return done
+
+
+def _switch(shadow: _Shadow, also: Sequence[Rebuildable], progress: Callable[[int], None]) -> int:
+    dialect = shadow.dialect
+    done = 0
+    for attempt in range(SWITCH_ATTEMPTS):
+        try:
+            with shadow.database.write_transaction() as raw:
+                if dialect.name == "postgres":
+                    raw.execute(f"SET LOCAL lock_timeout = '{SWITCH_LOCK_TIMEOUT}'")
+                    raw.execute(f"LOCK TABLE {dialect.events_table} IN EXCLUSIVE MODE")
+                # All of it: the new tables must not go live behind the log.
+                applied = _apply(shadow, shadow.renamed(raw), also, progress, bounded=False)
+                for table in shadow.tables:
+                    if table_exists(raw, dialect, table):
+                        raw.execute(f"ALTER TABLE {table} RENAME TO {table}{OLD}")
+                    raw.execute(f"ALTER TABLE {table}{SHADOW} RENAME TO {table}")
+            return done + applied
+        except PersistenceError as e:
+            if dialect.name != "postgres" or storage_cause(e) != "lock-timeout" or attempt == SWITCH_ATTEMPTS - 1:
+                raise
+        # A long read held a live table: let appends go on, catch up again, and retry.
+        done += _catch_up(shadow, also, progress, until_less_than=REBUILD_PAGE)
+    raise AssertionError("unreachable")
+
+
+def _drop(database: Database, tables: Sequence[str]) -> None:
+    """Drops the tables that exist. SQLite frees a table's pages in the one write that drops it
+    (2.6 s for a table of 1.5M rows, 220 MB): a big table is emptied in steps first."""
+    dialect = database.dialect
+    for table in tables:
+        with database.transaction(commit=False) as cursor:
+            if not table_exists(cursor, dialect, table):
+                continue
+            big = dialect.name == "sqlite" and bool(rows(cursor, dialect, f"SELECT COUNT(*) AS n FROM (SELECT 1 FROM "
+                                                                        f"{table} LIMIT {DROP_AT_ONCE + 1})")[0]["n"]
+                                                   > DROP_AT_ONCE)
+        while big:
+            with database.write_transaction() as cursor:
+                cursor.execute(f"DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} LIMIT ?)",
+                               (CLEANUP_ROWS,))
+                cursor.execute("SELECT changes() AS n")
+                big = cursor.fetchone()["n"] == CLEANUP_ROWS
+            pause(dialect)
+        with database.write_transaction() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        pause(dialect)
