@@ -1,7 +1,7 @@
 """Signing checkpoints (C2SP tlog-checkpoint, CONTRACT §9) without ever signing a rewritten log.
 
 The service keeps the last checkpoint it signed outside the database, in a file beside its
-key (`<key>.checkpoint`, the signed note itself). Before it signs a tree of N leaves it takes
+key (`<key>.<origin>.checkpoint`, the signed note itself). Before it signs a tree of N leaves it takes
 that checkpoint (M leaves, root R) and checks that the log still extends it: the stored
 subtrees of the first M leaves must fold to R, every leaf from M to N must be recomputed from
 its event's stored values and salts, those leaves appended to that verified edge must give
@@ -61,7 +61,7 @@ class CheckpointSigner:
         self.log = log_
         self.origin = origin
         self.key_file = key_file
-        self.last_file = key_file.with_name(key_file.name + ".checkpoint") if key_file is not None else None
+        self.last_file = last_checkpoint_file(key_file, origin) if key_file is not None else None
         self._key: Ed25519PrivateKey | None = None
         self._latest: SignedCheckpoint | None = None
         self._in_memory: SignedCheckpoint | None = None  # the last one, when there is no file
@@ -239,6 +239,11 @@ class CheckpointSigner:
             yield
         finally:
             os.close(fd)
+
+
+def last_checkpoint_file(key_file: Path, origin: str) -> Path:
+    """Beside the key, named for the log: one key may sign for several logs (databases)."""
+    return key_file.with_name(f"{key_file.name}.{origin.replace('/', '_')}.checkpoint")
 
 
 def _raw(key: Ed25519PrivateKey) -> bytes:

@@ -119,12 +119,13 @@ def negotiation(client: TestClient, as_recorder: dict[str, str]) -> str:
 
 
 @pytest.fixture
-def start_server() -> Iterator[Any]:
-    """Starts `negotiation-log serve` processes on free ports; stops them after the test."""
+def start_server(tmp_path: Path) -> Iterator[Any]:
+    """Starts `negotiation-log serve` processes on free ports, in the test's own directory (so
+    files made in the working directory stay there); stops them after the test."""
     started: list[Server] = []
 
     def start(*args: str, env: dict[str, str] | None = None) -> Server:
-        server = Server(*args, env=env)
+        server = Server(*args, env=env, cwd=str(tmp_path))
         started.append(server)
         return server
 

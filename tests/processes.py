@@ -29,12 +29,13 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
+    def __init__(self, *args: str, env: dict[str, str] | None = None, cwd: str | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # `cwd`: where a PostgreSQL database's default key (./negotiation-log.ed25519) goes.
         self.process = subprocess.Popen([CLI, "serve", "--port", str(self.port), *args],
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                        env={**os.environ, **(env or {})})
+                                        env={**os.environ, **(env or {})}, cwd=cwd)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:

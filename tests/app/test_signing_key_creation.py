@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from api import signing_key
+from domain import signing_key
 
 REPLICAS = 3
 

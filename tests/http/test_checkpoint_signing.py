@@ -79,7 +79,8 @@ def signed(client: TestClient, as_recorder: dict, settings: Settings) -> tuple[s
 
 def test_the_last_checkpoint_is_kept_beside_the_key(settings: Settings, signed: tuple[str, str]) -> None:
     assert settings.signing_key is not None
-    kept = settings.signing_key.with_name(settings.signing_key.name + ".checkpoint")
+    origin = signed[1].split("\n")[0]
+    kept = settings.signing_key.with_name(f"{settings.signing_key.name}.{origin.replace('/', '_')}.checkpoint")
     assert kept.read_text() == signed[1] and oct(kept.stat().st_mode & 0o777) == "0o600"
 
 
@@ -138,8 +139,9 @@ def test_an_operator_who_moves_the_kept_checkpoint_aside_lets_the_service_sign_a
     with RawDB(settings.db) as raw:
         truncate(raw, 4)
     assert client.get("/log/checkpoint", headers=as_recorder).status_code == 409
+    origin = signed[1].split("\n")[0]
     assert settings.signing_key is not None
-    kept = settings.signing_key.with_name(settings.signing_key.name + ".checkpoint")
+    kept = settings.signing_key.with_name(f"{settings.signing_key.name}.{origin.replace('/', '_')}.checkpoint")
     kept.rename(kept.with_name("checkpoint-before-restore"))
     restarted = Services.open(settings)
     try:
