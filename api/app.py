@@ -14,7 +14,9 @@ from api.body import BodyLimit
 from api.fast_paths import FastPaths
 from api.responses import JSONBody
 from api.url_guard import RefuseNul
-from api.routes import audit, events, export, feed, health, log, metrics, negotiations, state, tokens, web, writes
+from api.routes import (
+    audit, erasures, events, export, feed, health, log, metrics, negotiations, state, tokens, web, writes,
+)
 from api.services import Services
 from api.settings import Settings
 
@@ -62,7 +64,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     problems.install(app)
     openapi_docs.install(app)
     # feed before events: /events/stream must not be taken for /events/{event_id}.
-    for module in (health, writes, negotiations, state, export, feed, events, audit, log, tokens, metrics):
+    for module in (health, writes, erasures, negotiations, state, export, feed, events, audit, log, tokens, metrics):
         app.include_router(module.router)
     # The web page at / (and its files under /web/): a client of the routes above, no token needed.
     app.include_router(web.router)

@@ -12,7 +12,8 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from domain.errors import FieldError, RuleViolation, ValidationFailed
+from domain.erasure import ERASURE_TYPE, check_erasable
+from domain.errors import FieldError, NotFound, RuleViolation, ValidationFailed
 from domain.event_types import ValidatedEvent, validate_event
 from domain.knowledge import KEY_FIELDS, Knowledge
 from domain.rules import check_event
@@ -21,6 +22,11 @@ from domain.rules import check_event
 def merge_changes(target: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     """The target's client fields with a correction's changes laid over them."""
     return {**target, **changes}
+
+
+def _top(name: str) -> str:
+    """The top-level field an erased name is part of (`sources[1]` is part of `sources`)."""
+    return name.split("[", 1)[0]
 
 
 class Negotiation(Aggregate):
@@ -45,14 +51,17 @@ class Negotiation(Aggregate):
         return cls._create(cls.Opened, id=negotiation_id, record=record, timestamp=recorded_at)
 
     def record(self, event: ValidatedEvent, record: dict[str, Any], recorded_at: datetime,
-               target: dict[str, Any] | None = None) -> None:
+               target: dict[str, Any] | None = None, *, importing: bool = False) -> None:
         """Checks `event` against the record and, if it holds, appends it to the stream.
         For corrections and retractions `target` is the targeted event as it now reads
-        (stored fields with earlier corrections applied), or None if it is not in this stream."""
+        (stored fields with earlier corrections applied), for an erasure as it is stored; None
+        if it is not in this stream."""
         if event.type == "record.corrected":
             self._check_correction(event, target)
         elif event.type == "record.retracted":
             self._check_retraction(event, target)
+        elif event.type == ERASURE_TYPE:
+            self._check_erasure(event, target, importing)
         check_event(self.knowledge, event.type, event.fields, event.valid_time.start)
         self.trigger_event(self.Recorded, record=record, timestamp=recorded_at)
 
@@ -90,13 +99,35 @@ class Negotiation(Aggregate):
                     "retract the event and record a new one", rule="keys-fixed")
         if "participants" in changes or "participant" in changes:
             self._check_member_ids_kept(target, changes)
+        erased = [name for name in target.pop("erased", ()) if _top(name) not in changes]
         try:
-            corrected = validate_event(merge_changes(target, changes))
+            corrected = validate_event(merge_changes(target, changes), erased)
         except ValidationFailed as e:
             raise ValidationFailed([FieldError(f"changes.{err.field}".rstrip("."), err.message)
                                     for err in e.errors]) from None
         check_event(self.knowledge, corrected.type, corrected.fields, corrected.valid_time.start,
                     exclude=event.fields["target_event_id"])
+
+    def _check_erasure(self, event: ValidatedEvent, target: dict[str, Any] | None, importing: bool) -> None:
+        if target is None:
+            raise NotFound(f"target_event_id: no event {event.fields['target_event_id']} in this negotiation",
+                           rule="target-in-negotiation")
+        names = event.fields["fields"]
+        if importing:  # an export carries its erasures with the events already erased
+            names = [n for n in names if n not in (target.get("erased") or ())]
+            if not names:
+                return
+        names = check_erasable(target, names)
+        membership = {"participants", "participant"} & set(names)
+        if membership:
+            # The ids every other event refers to must stay on record: erasing a participant's
+            # name takes a correction that restates the entry first (with the name withheld).
+            corrections = self.knowledge.corrections.get(target["event_id"], [])
+            if not any(name in changes for changes in corrections for name in membership):
+                name = sorted(membership)[0]
+                raise RuleViolation(
+                    f"fields: {name} holds the participant ids the record refers to; record a correction "
+                    f"restating {name} (with the names you keep) first, then erase it", rule="erasure-keeps-members")
 
     @staticmethod
     def _check_member_ids_kept(target: dict[str, Any], changes: dict[str, Any]) -> None:

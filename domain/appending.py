@@ -13,12 +13,13 @@ from uuid import UUID
 
 from domain.aggregate import Negotiation, merge_changes
 from domain.errors import DomainError, FieldError, NotFound, ValidationFailed, VersionConflict
+from domain.erasure import ERASURE_TYPE
 from domain.event_types import SERVER_FIELDS, ValidatedEvent, validate_event, validate_opening
-from domain.leaves import committed_names, field_digests, new_salts
+from domain.leaves import b64url, committed_names, field_digests, new_salts
 from domain.storage.writes import Committed, IdempotencyEntry
 from domain.valid_time import format_utc
 
-CORRECTION_TYPES = ("record.corrected", "record.retracted")
+CORRECTION_TYPES = ("record.corrected", "record.retracted", "record.erased")
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,9 @@ class AppendRequest:
     request_hash: str = ""
     # Import keeps the file's negotiation and event ids, so corrections still find targets.
     preserve_ids: bool = False
+    # POST /negotiations/{id}/erasures: the one way a record.erased is recorded (an import
+    # carries them too, with the events they erased already erased).
+    erasure: bool = False
 
 
 @dataclass
@@ -52,6 +56,14 @@ def new_event_ids(count: int) -> list[str]:
     return ids
 
 
+def _erased_before(obj: dict[str, Any]) -> list[str]:
+    """The fields an exported event says were erased: an import stores it erased too."""
+    names = obj.get("erased") or []
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise ValidationFailed([FieldError("erased", "a list of field names")])
+    return list(names)
+
+
 def client_fields(event: dict[str, Any]) -> dict[str, Any]:
     """An event as the client submitted it: without what the server added."""
     return {k: v for k, v in event.items() if k not in SERVER_FIELDS}
@@ -65,25 +77,32 @@ class Prepared:
     request: AppendRequest
     events: list[ValidatedEvent]
     ids: list[str]
+    erased: list[list[str]]  # per event: fields erased before it came (an import), else []
 
     @classmethod
     def of(cls, request: AppendRequest) -> Prepared:
         if not request.events:
             raise ValidationFailed([FieldError("", "a batch must contain at least one event")])
-        events, ids = [], []
+        events, ids, erased = [], [], []
         fresh = new_event_ids(len(request.events))
         for index, obj in enumerate(request.events):
-            event_id = fresh[index]
-            if request.preserve_ids and isinstance(obj, dict):
-                event_id = str(obj.get("event_id") or event_id)
-                obj = client_fields(obj)
-            opening = request.negotiation_id is None and index == 0
+            event_id, gone = fresh[index], []
             try:
-                events.append(validate_opening(obj) if opening else validate_event(obj))
+                if request.preserve_ids and isinstance(obj, dict):
+                    event_id = str(obj.get("event_id") or event_id)
+                    gone = _erased_before(obj)
+                    obj = client_fields(obj)
+                opening = request.negotiation_id is None and index == 0
+                event = validate_opening(obj) if opening else validate_event(obj, gone)
+                if (event.type == ERASURE_TYPE) != request.erasure and not request.preserve_ids:
+                    raise ValidationFailed([FieldError("type", "record.erased is recorded through POST "
+                                                               "/negotiations/{id}/erasures (role admin)")])
             except ValidationFailed as e:
                 raise (e.at(index) if request.batch else e) from None
+            events.append(event)
             ids.append(event_id)
-        return cls(request, events, ids)
+            erased.append(gone)
+        return cls(request, events, ids, erased)
 
     def negotiation_id(self) -> str:
         request = self.request
@@ -111,6 +130,7 @@ class UnitOfWork:
     committed: dict[tuple[str, int], Committed] = field(default_factory=dict)
     pending: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)  # by event id: (negotiation, record)
     idempotency: list[IdempotencyEntry] = field(default_factory=list)
+    erasures: list[tuple[str, list[str]]] = field(default_factory=list)  # (target event id, field names)
     _requests: int = 0  # appends added so far: the events of each share a recorded time
 
     def add(self, prepared: Prepared, recorded_at: datetime) -> str:
@@ -139,8 +159,11 @@ class UnitOfWork:
             for index in range(index, len(prepared.events)):
                 event = prepared.events[index]
                 record = self._record(prepared, index)
-                aggregate.record(event, record, recorded_at, self._target(negotiation_id, aggregate, event))
+                aggregate.record(event, record, recorded_at, self._target(negotiation_id, aggregate, event),
+                                 importing=request.preserve_ids)
                 self._keep(negotiation_id, aggregate, record)
+                if event.type == ERASURE_TYPE:
+                    self.erasures.append((event.fields["target_event_id"], list(event.fields["fields"])))
         except DomainError as e:
             raise (e.at(index) if request.batch and not isinstance(e, (NotFound, VersionConflict)) else e) from None
         if request.idempotency_key:
@@ -153,14 +176,20 @@ class UnitOfWork:
         """The event as it will be stored, but for what only the write step knows (its
         position, log_index and recorded time, stamped under the write lock)."""
         event = prepared.events[index]
-        return {"event_id": prepared.ids[index], **event.fields, **event.valid_time.as_fields(),
-                "recorded_by": prepared.request.principal}
+        record = {"event_id": prepared.ids[index], **event.fields, **event.valid_time.as_fields(),
+                  "recorded_by": prepared.request.principal}
+        if prepared.erased[index]:
+            record["erased"] = sorted(prepared.erased[index])
+        return record
 
     def _keep(self, negotiation_id: str, aggregate: Negotiation, record: dict[str, Any]) -> None:
         key = (negotiation_id, aggregate.version)
         self.records[key] = record
         salts = new_salts(committed_names(record))
-        self.committed[key] = Committed(salts, field_digests(record, salts), self._requests)
+        # A field erased before the event came (an import) is committed as erased: a digest
+        # no salt or value opens, as after an erasure here.
+        erased = {name: b64url(os.urandom(32)) for name in record.get("erased", ())}
+        self.committed[key] = Committed(salts, field_digests(record, salts), self._requests, erased)
         self.pending[record["event_id"]] = (negotiation_id, record)
 
     def _target(self, negotiation_id: str, aggregate: Negotiation, event: ValidatedEvent) -> dict[str, Any] | None:
@@ -172,7 +201,11 @@ class UnitOfWork:
         owner, stored = self.pending.get(target_id) or (None, self.find_event(target_id))
         if stored is None or (owner or stored["negotiation_id"]) != negotiation_id:
             return None
+        if event.type == ERASURE_TYPE:
+            return stored  # erased where it is stored: as stored, with what was erased before
         current = client_fields(stored)
         for changes in aggregate.knowledge.corrections.get(target_id, []):
             current = merge_changes(current, changes)
+        if stored.get("erased"):  # what is gone may be missing from what the correction is laid over
+            current["erased"] = stored["erased"]
         return current

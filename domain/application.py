@@ -7,6 +7,7 @@ registered read-model hooks. `recorded_by` is the caller's principal, never the 
 from __future__ import annotations
 
 import json
+import logging
 import random
 import threading
 import time
@@ -35,6 +36,7 @@ __all__ = ["AppendRequest", "AppendResult", "NegotiationLog"]
 # How often an append without If-Match is re-checked when another process wrote to the
 # same stream between our check and our insert, and the longest pause between attempts (the
 # pause is random and grows, so racing processes stop colliding).
+log = logging.getLogger("negotiation_log")
 ATTEMPTS = 20
 MAX_BACKOFF = 0.2
 
@@ -120,8 +122,11 @@ class NegotiationLog(Application[UUID]):
             later: list[tuple[int, Prepared]] = []
             refused = False
             try:
-                for i, prepared in todo:
+                for at, (i, prepared) in enumerate(todo):
                     request = prepared.request
+                    if request.erasure and (accepted or later):
+                        later.append((i, prepared))  # an erasure is saved in a transaction of its own
+                        continue
                     if request.idempotency_key:
                         if any(e.principal == request.principal and e.key == request.idempotency_key
                                for e in work.idempotency):
@@ -137,6 +142,9 @@ class NegotiationLog(Application[UUID]):
                         accepted.append((i, prepared, work.add(prepared, self._stamp())))
                     except DomainError as e:
                         outcomes[i], refused = e, True
+                        break
+                    if request.erasure:
+                        later += todo[at + 1:]
                         break
             except BaseException:
                 # Storage failed while the group was checked (a lost connection): the aggregates
@@ -158,7 +166,7 @@ class NegotiationLog(Application[UUID]):
     def _save(self, work: UnitOfWork, accepted: list[tuple[int, Prepared, str]],
               outcomes: list[Outcome | None]) -> list[tuple[int, Prepared]]:
         write = PendingWrite(records=work.records, committed=work.committed, tree=self.tree, hooks=self.hooks,
-                             idempotency=work.idempotency)
+                             idempotency=work.idempotency, erasures=work.erasures)
         try:
             self.save(*work.aggregates.values(), nl_write=write)
         except IntegrityError:
@@ -178,10 +186,20 @@ class NegotiationLog(Application[UUID]):
             raise
         if write.frontier is not None:
             self.tree.committed(write.frontier)
+        if work.erasures:
+            self._after_erasure(work)
         stored = {e["event_id"]: e for e in write.stored}
         for i, prepared, negotiation_id in accepted:
             outcomes[i] = AppendResult(negotiation_id, [stored[x] for x in prepared.ids])
         return []
+
+    def _after_erasure(self, work: UnitOfWork) -> None:
+        """The erased values are gone from the tables; this drops them from memory (the cached
+        streams they were read into) and, on SQLite, from the WAL, whose older frames still
+        hold the pages as they were."""
+        self._evict(*work.aggregates)
+        if not self.database.truncate_wal():
+            log.warning("erasure: readers kept the WAL busy; it is truncated at its next checkpoint")
 
     def _stamp(self) -> datetime:
         # The time the aggregate's own events and idempotency keys carry. An event's

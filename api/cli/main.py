@@ -13,7 +13,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from domain import verifications
-from domain.errors import DomainError
+from domain.application import AppendRequest
+from domain.errors import DomainError, RuleViolation
 from domain.log_audit import SignedSize, verify_log
 from domain.log_meta import LogIdentityError
 from domain.principals import ROLES
@@ -30,6 +31,7 @@ from projections.export.registry import NAMES as FORMAT_NAMES, UnknownFormat, ex
 from projections.store.rebuild import log_size, rebuild as rebuild_read_models
 
 from api.cli.log_files import BadInput, read_note, verifier
+from api.routes.erasures import erasure_event
 from api.cli.transfer import ImportFailed, import_events
 from api.metrics import serve_metrics
 from api.services import Services
@@ -203,6 +205,33 @@ def _signed_size(note: str, key: VerifierKey) -> SignedSize:
     except (NoteError, ValueError) as e:
         raise BadInput(f"the checkpoint does not verify with {key.name}: {e}") from None
     return SignedSize(body.size, body.root)
+
+
+@app.command()
+def erase(
+    event_id: Annotated[str, typer.Argument(help="the event whose fields to erase")],
+    field: Annotated[list[str], typer.Option("--field", help="a field to erase, as leaves name it (text, "
+                                                             "speaker, sources[1], …); repeat for several")],
+    reason: Annotated[str, typer.Option(help="why: kept on record, never the values")],
+    as_: Annotated[str, typer.Option("--as", help="principal recorded as recorded_by")] = "cli-admin",
+    db: Db = DEFAULT_DB,
+) -> None:
+    """Erase fields of an event (as POST /negotiations/{id}/erasures does): their values and salts
+    are deleted everywhere the service keeps them; every leaf, proof and checkpoint stays valid."""
+    services = _services(db)
+    try:
+        target = services.log.event(event_id)
+        result = services.log.append(AppendRequest(
+            principal=as_, negotiation_id=target["negotiation_id"], erasure=True,
+            events=[erasure_event({"target_event_id": event_id, "fields": field, "reason": reason})]))
+    except DomainError as e:
+        raise _fail(e.detail, 1 if isinstance(e, RuleViolation) else 2) from None
+    finally:
+        services.close()
+    erased = result.events[0]
+    print(json.dumps(erased, ensure_ascii=False))
+    err.print(f"Erased {', '.join(erased['fields'])} of event {event_id} (record.erased {erased['event_id']}).",
+              highlight=False)
 
 
 receipts = typer.Typer(help="Check receipts offline.", no_args_is_help=True)

@@ -4,6 +4,7 @@ eventsourcing recorder API does not offer (joins with the chain, lookups by even
 from __future__ import annotations
 
 import sqlite3
+import time
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -80,3 +81,17 @@ class Database:
             cursor.execute(self.dialect.sql(statement), tuple(params))
             # eventsourcing wraps sqlite3's cursor without passing rowcount through.
             return int(getattr(cursor, "sqlite_cursor", cursor).rowcount)
+
+    def truncate_wal(self, attempts: int = 50) -> bool:
+        """SQLite: copies the WAL into the database file and truncates it to nothing, so that
+        pages rewritten by an erasure leave no older copy in the WAL. Readers that still hold
+        an older snapshot make it wait (a few tries); False if they never let go."""
+        if self.dialect.name != "sqlite":
+            return True
+        for _ in range(attempts):
+            with self.datastore.get_connection(commit=True) as connection:
+                busy, _, _ = connection._sqlite_conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if not busy:
+                return True
+            time.sleep(0.02)
+        return False

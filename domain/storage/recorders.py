@@ -25,7 +25,10 @@ from domain.storage.writes import PendingWrite, write_beside_events
 # touch (an index's) is copied once rather than many times; each commit is still synced to
 # the WAL first (synchronous=FULL), so durability does not change. A 16 MB page cache (not
 # 2 MB) keeps the indexes' upper levels and recent pages in memory as the log grows.
-CONNECTION_PRAGMAS = ("PRAGMA wal_autocheckpoint = 10000", "PRAGMA cache_size = -16384")
+# secure_delete overwrites what a write frees with zeros: a view refreshed a thousand times
+# leaves no old copy of a value in a page's free space, for an erasure to miss (CONTRACT §10).
+CONNECTION_PRAGMAS = ("PRAGMA wal_autocheckpoint = 10000", "PRAGMA cache_size = -16384",
+                      "PRAGMA secure_delete = ON")
 
 
 def _tune_new_connections(pool: Any) -> None:

@@ -18,6 +18,7 @@ from domain.leaves import leaf_bytes
 from domain.merkle import Frontier, leaf_hash
 from domain.storage.cursor import Cursor
 from domain.storage.dialect import Dialect
+from domain.storage.erasing import erase_stored
 from domain.storage.tree import TreeCache, parse_recorded_at, tree_head, write_nodes
 from domain.valid_time import format_utc
 
@@ -53,6 +54,7 @@ class Committed:
     salts: dict[str, str]
     digests: dict[str, str]
     request: int
+    erased: dict[str, str] = field(default_factory=dict)  # digests of fields erased before it came (an import)
 
 
 @dataclass
@@ -62,7 +64,8 @@ class PendingWrite:
     `records` holds each new event's contract-level record by (negotiation id, version) and
     `committed` its committed form; after the insert, `stored` holds the full events as
     stored (position, log_index, recorded_at, hash) and `frontier` the tree's new right edge,
-    which the application hands to the cache once the transaction committed."""
+    which the application hands to the cache once the transaction committed. `erasures` are
+    (target event id, field names) of the `record.erased` events among them."""
 
     records: dict[tuple[str, int], dict[str, Any]]
     committed: dict[tuple[str, int], Committed]
@@ -71,6 +74,7 @@ class PendingWrite:
     hooks: Sequence[TransactionHook] = ()
     stored: list[dict[str, Any]] = field(default_factory=list)
     frontier: Frontier | None = None
+    erasures: list[tuple[str, list[str]]] = field(default_factory=list)
 
 
 class _Clock:
@@ -103,16 +107,19 @@ def write_beside_events(cursor: Cursor, dialect: Dialect, stored_events: Sequenc
         committed = write.committed[key]
         event = {**write.records[key], "negotiation_id": key[0], "version": key[1], "position": position,
                  "log_index": frontier.size, "recorded_at": clock.at(committed.request)}
-        hashed = leaf_hash(leaf_bytes(event, committed.digests))
+        hashed = leaf_hash(leaf_bytes(event, {**committed.digests, **committed.erased}))
         nodes += frontier.append(hashed)
         event["hash"] = hashed.hex()
         events.append(event)
         leaf_rows.append((position, event["log_index"], event["event_id"], event["recorded_at"], hashed,
-                          json.dumps(committed.salts, separators=(",", ":"))))
+                          json.dumps(committed.salts, separators=(",", ":")),
+                          json.dumps(committed.erased, separators=(",", ":")) if committed.erased else None))
     cursor.executemany(  # type: ignore[attr-defined]
-        dialect.sql("INSERT INTO nl_leaves (position, log_index, event_id, recorded_at, leaf_hash, salts) "
-                    "VALUES (?, ?, ?, ?, ?, ?)"), leaf_rows)
+        dialect.sql("INSERT INTO nl_leaves (position, log_index, event_id, recorded_at, leaf_hash, salts, erased) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)"), leaf_rows)
     write_nodes(cursor, dialect, nodes)
+    for target_event_id, names in write.erasures:
+        erase_stored(cursor, dialect, target_event_id, names)
     for entry in write.idempotency:
         cursor.execute(
             dialect.sql("INSERT INTO nl_idempotency (principal, key, request_hash, negotiation_id, "

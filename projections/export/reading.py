@@ -16,6 +16,7 @@ from domain import jsonfast
 from domain.application import NegotiationLog
 from domain.errors import NotFound
 
+from projections.export.erased import as_displayed
 from projections.export.record import Record
 from projections.export.selection import facts_at, known, stored_at
 from projections.replay import corrections_by_target
@@ -59,7 +60,7 @@ def read_record(log: NegotiationLog, negotiation_id: str, *, as_of: datetime | N
                 continue
 
     return Record(negotiation, events=lambda: stored_at(stored(), corrections, as_of),
-                  facts=lambda: facts_at(stored(), corrections, as_of), rounds=rounds,
+                  facts=lambda: map(as_displayed, facts_at(stored(), corrections, as_of)), rounds=rounds,
                   as_of=as_of, known_at=known_at, recorded_until=last["recorded_at"])
 
 

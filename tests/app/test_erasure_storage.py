@@ -5,6 +5,7 @@ the scan is real."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -21,7 +22,9 @@ KEPT = "Public briefing at the consulate"
 
 def stored_bytes(settings: Settings) -> bytes:
     if is_postgres(settings.db):
-        return subprocess.run(["pg_dump", "--no-owner", settings.db], capture_output=True, check=True).stdout
+        dump = subprocess.run(["pg_dump", "--no-owner", settings.db], capture_output=True, check=True).stdout
+        # bytea columns (the events' state, the leaves' hashes) are dumped as hex: decode them.
+        return dump + b"".join(bytes.fromhex(h.decode()) for h in re.findall(rb"\\x((?:[0-9a-f]{2})+)", dump))
     files = [Path(settings.db), Path(settings.db + "-wal"), Path(settings.db + "-shm")]
     return b"".join(f.read_bytes() for f in files if f.exists())
 
