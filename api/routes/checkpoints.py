@@ -12,9 +12,10 @@ from fastapi.responses import JSONResponse
 from projections.checkpoint import Checkpoint
 
 from api.auth import Auditor, ServicesDep
+from api.json_route import JSONRoute
 from api.openapi_docs import problem_responses
 
-router = APIRouter(tags=["audit"])
+router = APIRouter(tags=["audit"], route_class=JSONRoute)
 
 
 @router.get("/audit/checkpoint", summary="Sign the log's current head", response_model=Checkpoint,
@@ -38,6 +39,6 @@ async def public_key(svc: ServicesDep, _: Auditor) -> dict[str, str]:
              description="`ok` is true when the signature verifies with this service's key, the chain is "
                          "intact from genesis to the head, and the hash recomputed at the checkpoint's "
                          "position is the signed one. `problems` says what failed.",
-             responses=problem_responses(401, 403, 422))
+             responses=problem_responses(400, 401, 403, 422))
 async def verify_checkpoint(body: Checkpoint, svc: ServicesDep, _: Auditor) -> dict[str, Any]:
     return await run_in_threadpool(svc.checkpoints.prove, body)
