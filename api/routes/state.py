@@ -5,7 +5,7 @@ No `from __future__ import annotations` here: the per-kind routes name their key
 (`round_id`, ...) through an annotation built in a closure, which must be evaluated there."""
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
@@ -29,6 +29,7 @@ Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous 
 KINDS = {"round": "rounds", "dispute": "disputes", "proposal": "proposals", "commitment": "commitments"}
 TYPE_FAMILIES = frozenset(t.split(".")[0] for t in EVENT_TYPES)
 _MICROSECOND = timedelta(microseconds=1)
+_FIRST_INSTANT = datetime(1, 1, 1, tzinfo=timezone.utc)
 
 
 def _refuse(field: str, message: str) -> Problem:
@@ -119,8 +120,9 @@ async def get_changes(
     until = until or axes.as_of
     if since is not None and until is not None and since > until:
         raise _refuse("to", "must not be before from")
-    # `from` names the first moment to include, so the comparison starts just before it.
-    before = since - _MICROSECOND if since is not None else None
+    # `from` names the first moment to include, so the comparison starts just before it;
+    # nothing is before the first moment there is (and datetime cannot go there).
+    before = since - _MICROSECOND if since is not None and since > _FIRST_INSTANT else None
     models = ReadModels(svc.log)
     echo = {**axes.echo(), "from": format_utc(since) if since else None,
             "to": format_utc(until) if until else None, "as_of": format_utc(until) if until else None}
