@@ -15,6 +15,7 @@ class Settings(BaseSettings):
     public_read: bool = Field(False, description="let anonymous users use the GET endpoints other than /audit*")
     max_body_bytes: int = Field(1_048_576, ge=1024, description="larger request bodies are refused with 413")
     body_timeout: float = Field(30.0, gt=0, description="seconds a request body may stall before 408")
+    max_batch_events: int = Field(1000, ge=1, description="more events in one batch are refused with 413")
     pool_size: int = Field(5, ge=1, description="PostgreSQL connection pool size")
     lock_timeout: int = Field(5, ge=0, description="seconds to wait for a database write lock")
     connect_timeout: int = Field(5, ge=1, description="seconds to wait for a PostgreSQL connection")
