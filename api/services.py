@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from anyio import CapacityLimiter
 from eventsourcing.persistence import PersistenceError
 
 from domain.application import NegotiationLog
@@ -21,6 +22,8 @@ from api.live_head import LiveHead
 from api.settings import Settings
 from api.signing_key import key_path
 
+TOKEN_LOOKUPS = 8
+
 
 @dataclass
 class Services:
@@ -33,6 +36,9 @@ class Services:
     queries: LogQueries
     live: LiveHead
     checkpoints: Checkpoints
+    # Token lookups that miss the cache wait for the database a few at a time, in threads of
+    # their own, so that a flood of unknown tokens cannot take every thread reads need.
+    token_lookups: CapacityLimiter = field(default_factory=lambda: CapacityLimiter(TOKEN_LOOKUPS))
 
     @classmethod
     def open(cls, settings: Settings) -> Services:
