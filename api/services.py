@@ -21,6 +21,7 @@ from api.checkpoints import Checkpoints
 from api.live_head import LiveHead
 from api.settings import Settings
 from api.signing_key import key_path
+from api.stream_slots import StreamSlots
 
 TOKEN_LOOKUPS = 8
 
@@ -39,6 +40,10 @@ class Services:
     # Token lookups that miss the cache wait for the database a few at a time, in threads of
     # their own, so that a flood of unknown tokens cannot take every thread reads need.
     token_lookups: CapacityLimiter = field(default_factory=lambda: CapacityLimiter(TOKEN_LOOKUPS))
+    streams: StreamSlots = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.streams = StreamSlots(self.settings.max_streams_per_principal, self.settings.max_streams)
 
     @classmethod
     def open(cls, settings: Settings) -> Services:

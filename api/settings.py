@@ -26,3 +26,8 @@ class Settings(BaseSettings):
                                                              "line this often")
     feed_poll_seconds: float = Field(0.25, gt=0, description="how often the live feed looks for events "
                                                              "written by other processes")
+    stream_max_seconds: float = Field(3600.0, gt=0, description="a live stream is closed after this long "
+                                                                "(the client resumes with Last-Event-ID)")
+    max_streams_per_principal: int = Field(16, ge=1, description="more live streams of one principal are "
+                                                                 "refused with 429")
+    max_streams: int = Field(256, ge=1, description="more live streams in all are refused with 503")
