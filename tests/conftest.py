@@ -123,8 +123,8 @@ def start_server() -> Iterator[Any]:
     """Starts `negotiation-log serve` processes on free ports; stops them after the test."""
     started: list[Server] = []
 
-    def start(*args: str, env: dict[str, str] | None = None) -> Server:
-        server = Server(*args, env=env)
+    def start(*args: str, env: dict[str, str] | None = None, open_files: int | None = None) -> Server:
+        server = Server(*args, env=env, open_files=open_files)
         started.append(server)
         return server
 

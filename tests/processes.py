@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -29,12 +31,20 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
+    def __init__(self, *args: str, env: dict[str, str] | None = None, open_files: int | None = None) -> None:
+        """`open_files` lowers the process's limit on open file descriptors (RLIMIT_NOFILE)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+
+        def limit_files() -> None:
+            if open_files is not None:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, open_files))
+
+        # A file rather than a pipe: a server that logs more than a pipe holds would block on it.
+        self.log = tempfile.TemporaryFile(mode="w+")
         self.process = subprocess.Popen([CLI, "serve", "--port", str(self.port), *args],
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                        env={**os.environ, **(env or {})})
+                                        stdout=self.log, stderr=subprocess.STDOUT, text=True,
+                                        env={**os.environ, **(env or {})}, preexec_fn=limit_files)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -59,4 +69,5 @@ class Server:
 
     def output(self) -> str:
         self.stop()
-        return self.process.stdout.read() if self.process.stdout else ""
+        self.log.seek(0)
+        return self.log.read()
