@@ -41,8 +41,8 @@ class Problem(Exception):
         self.status, self.detail, self.rule, self.headers, self.extra = status, detail, rule, headers, extra
 
 
-def problem_response(status: int, detail: str, *, title: str | None = None, rule: str | None = None,
-                     headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+def problem_body(status: int, detail: str, *, title: str | None = None, rule: str | None = None,
+                 **extra: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": f"urn:negotiation-log:problem:{rule or status}",
         "title": title or HTTPStatus(status).phrase,
@@ -52,7 +52,13 @@ def problem_response(status: int, detail: str, *, title: str | None = None, rule
     }
     if rule:
         body["rule"] = rule
-    return JSONBody(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    return body
+
+
+def problem_response(status: int, detail: str, *, title: str | None = None, rule: str | None = None,
+                     headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+    return JSONBody(problem_body(status, detail, title=title, rule=rule, **extra), status_code=status,
+                    media_type=PROBLEM_JSON, headers=headers)
 
 
 def error_response(exc: Exception, path: str) -> JSONResponse | None:

@@ -18,6 +18,7 @@ from projections.log_query import LogQueries
 from projections.store.hook import ReadModelHook
 
 from api.checkpoints import Checkpoints
+from api.expensive_reads import ExpensiveReads
 from api.live_head import LiveHead
 from api.settings import Settings
 from api.signing_key import key_path
@@ -41,9 +42,11 @@ class Services:
     # their own, so that a flood of unknown tokens cannot take every thread reads need.
     token_lookups: CapacityLimiter = field(default_factory=lambda: CapacityLimiter(TOKEN_LOOKUPS))
     streams: StreamSlots = field(init=False)
+    expensive_reads: ExpensiveReads = field(init=False)
 
     def __post_init__(self) -> None:
         self.streams = StreamSlots(self.settings.max_streams_per_principal, self.settings.max_streams)
+        self.expensive_reads = ExpensiveReads(self.settings.max_expensive_reads)
 
     @classmethod
     def open(cls, settings: Settings) -> Services:

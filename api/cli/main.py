@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import resource
 import sys
 from importlib import resources
 from pathlib import Path
@@ -60,6 +61,7 @@ def serve(
     import uvicorn
 
     from api.app import create_app
+    from api.http_limits import HttpLimits, bounded_protocol, connection_cap
 
     settings = Settings(db=db, public_read=public_read or demo)
     services = Services.open(settings)
@@ -71,9 +73,15 @@ def serve(
               else f"Demo: {db} already holds events; nothing loaded.")
         print(f"Open {url}/ in a browser, or the API at {url}/negotiations (no token needed); docs at {url}/docs")
         print(f"Recorder token (send as 'Authorization: Bearer <token>'):\n{token}", flush=True)
+    connections = connection_cap(settings.max_connections)
+    if connections < settings.max_connections:
+        err.print(f"At most {connections} connections (not {settings.max_connections}): the open-file limit is "
+                  f"{resource.getrlimit(resource.RLIMIT_NOFILE)[0]}; raise it with ulimit -n.", highlight=False)
+    limits = HttpLimits(settings.max_header_bytes, settings.header_timeout, connections)
     try:
         uvicorn.run(create_app(settings, services), host=host, port=port, log_level="info",
-                    access_log=access_log)
+                    access_log=access_log, http=bounded_protocol(limits),
+                    timeout_keep_alive=settings.keep_alive_seconds)  # type: ignore[arg-type]
     finally:
         services.close()
 

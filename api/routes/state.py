@@ -18,6 +18,7 @@ from projections.store.queries import ReadModels
 from projections.timeline import TimelineFilter
 
 from api.auth import Reader, ServicesDep
+from api.expensive_reads import ExpensiveRead
 from api.openapi_docs import problem_responses
 from api.problems import Problem
 from api.time_params import Axes, instant
@@ -87,9 +88,9 @@ def _types(values: list[str] | None) -> frozenset[str]:
 
 
 @router.get("/negotiations/{negotiation_id}/timeline", summary="The negotiation's events in valid-time order",
-            responses=problem_responses(401, 404, 422))
+            responses=problem_responses(401, 404, 422, 503))
 async def get_timeline(
-    negotiation_id: str, svc: ServicesDep, _: Reader, axes: Axes,
+    negotiation_id: str, svc: ServicesDep, _: Reader, axes: Axes, _slot: ExpensiveRead,
     start: Annotated[str | None, Query(alias="from", description="keep events still going on at or after "
                                                                  "the start of this time")] = None,
     end: Annotated[str | None, Query(alias="to", description="keep events begun by the end of this time")] = None,
@@ -106,9 +107,9 @@ async def get_timeline(
 
 
 @router.get("/negotiations/{negotiation_id}/changes", summary="What changed between two valid times",
-            responses=problem_responses(401, 404, 422))
+            responses=problem_responses(401, 404, 422, 503))
 async def get_changes(
-    negotiation_id: str, svc: ServicesDep, _: Reader, axes: Axes,
+    negotiation_id: str, svc: ServicesDep, _: Reader, axes: Axes, _slot: ExpensiveRead,
     start: Annotated[str | None, Query(alias="from", description="compare the state just before this time "
                                                                  "(omitted: before anything happened)")] = None,
     end: Annotated[str | None, Query(alias="to", description="with the state at the end of this time "
