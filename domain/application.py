@@ -22,6 +22,7 @@ from domain.aggregate import Negotiation
 from domain.appending import AppendRequest, AppendResult, Prepared, UnitOfWork
 from domain.errors import DomainError, IdempotencyKeyReused, NotFound, RuleViolation, VersionConflict
 from domain.storage.database import Database
+from domain.storage.files import create_private, sqlite_file
 from domain.storage.log import EventLog
 from domain.storage.paged_events import PagedEventStore
 from domain.storage.transcoder import FastJSONTranscoder
@@ -50,6 +51,9 @@ class NegotiationLog(Application[UUID]):
     name = "NegotiationLog"
 
     def __init__(self, env: dict[str, str] | None = None, hooks: Sequence[TransactionHook] = ()) -> None:
+        sqlite = sqlite_file((env or {}).get("SQLITE_DBNAME") or ":memory:")
+        if sqlite is not None:  # before eventsourcing opens it, which would create it world-readable
+            create_private(sqlite)
         super().__init__(env)
         self.database = Database(self.recorder)
         self.event_log = EventLog(self.database)

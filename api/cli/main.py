@@ -24,7 +24,7 @@ from api.cli.checkpoint_file import BadInput, read_checkpoint, read_public_key, 
 from api.cli.transfer import ImportFailed, export_events, import_events
 from api.services import Services
 from api.settings import Settings
-from api.signing_key import key_path
+from api.signing_key import SigningKeyError, key_path
 
 app = typer.Typer(help="An event-sourced, tamper-evident log of negotiations.", no_args_is_help=True,
                   add_completion=False)
@@ -42,7 +42,7 @@ def _services(db: str) -> Services:
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
+    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)  # paths and commands stay whole
     return typer.Exit(code)
 
 
@@ -65,6 +65,11 @@ def serve(
 
     settings = Settings(db=db, public_read=public_read or demo)
     services = Services.open(settings)
+    try:
+        app_ = create_app(settings, services)
+    except SigningKeyError as e:
+        services.close()
+        raise _fail(str(e)) from None
     url = f"http://{host}:{port}"
     if demo:
         loaded = load_demo(services)
@@ -79,7 +84,7 @@ def serve(
                   f"{resource.getrlimit(resource.RLIMIT_NOFILE)[0]}; raise it with ulimit -n.", highlight=False)
     limits = HttpLimits(settings.max_header_bytes, settings.header_timeout, connections)
     try:
-        uvicorn.run(create_app(settings, services), host=host, port=port, log_level="info",
+        uvicorn.run(app_, host=host, port=port, log_level="info",
                     access_log=access_log, http=bounded_protocol(limits),
                     timeout_keep_alive=settings.keep_alive_seconds)  # type: ignore[arg-type]
     finally:
