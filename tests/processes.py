@@ -24,6 +24,11 @@ def run_cli(*args: str, check: bool = True, **kwargs: object) -> subprocess.Comp
     return result
 
 
+def new_log(db: str) -> None:
+    """Creates an empty log as a user would, before commands that need an existing one."""
+    run_cli("token", "create", "setup", "--role", "reader", "--db", db)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -69,5 +74,10 @@ class Server:
 
     def output(self) -> str:
         self.stop()
-        self.log.seek(0)
-        return self.log.read()
+        return self.output_so_far()
+
+    def output_so_far(self) -> str:
+        self.log.flush()
+        with open(self.log.fileno(), closefd=False) as log:
+            log.seek(0)
+            return log.read()

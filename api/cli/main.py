@@ -21,6 +21,7 @@ from projections.checkpoint import prove_extends
 from projections.store.rebuild import log_size, rebuild as rebuild_read_models
 
 from api.cli.checkpoint_file import BadInput, read_checkpoint, read_public_key, service_public_key
+from api.cli.db_guard import missing_log
 from api.cli.transfer import ImportFailed, export_events, import_events
 from api.services import Services
 from api.settings import Settings
@@ -37,7 +38,11 @@ Db = Annotated[str, typer.Option("--db", envvar="NEGOTIATION_LOG_DB",
 DEFAULT_DB = "./negotiation-log.db"
 
 
-def _services(db: str) -> Services:
+def _services(db: str, *, may_create: bool = False) -> Services:
+    """The services on `db`; unless `may_create`, exit 2 if it is not an existing log."""
+    problem = None if may_create else missing_log(db)
+    if problem:
+        raise _fail(problem)
     return Services.open(Settings(db=db))
 
 
@@ -73,9 +78,12 @@ def serve(
     url = f"http://{host}:{port}"
     if demo:
         loaded = load_demo(services)
-        _, token = services.principals.create("demo-recorder", "recorder")
+        revoked = revoke_demo_tokens(services)
+        _, token = services.principals.create(DEMO_RECORDER, "recorder")
         print(f"Demo: {loaded} events of the 2025 Istanbul talks loaded into {db}." if loaded
               else f"Demo: {db} already holds events; nothing loaded.")
+        if revoked:
+            print(f"Demo: revoked the demo recorder token of an earlier start ({revoked}); use the new one below.")
         print(f"Open {url}/ in a browser, or the API at {url}/negotiations (no token needed); docs at {url}/docs")
         print(f"Recorder token (send as 'Authorization: Bearer <token>'):\n{token}", flush=True)
     connections = connection_cap(settings.max_connections)
@@ -91,6 +99,18 @@ def serve(
         services.close()
 
 
+DEMO_RECORDER = "demo-recorder"
+
+
+def revoke_demo_tokens(services: Services) -> int:
+    """Each --demo start prints a new recorder token (only digests are stored, so an old one
+    cannot be shown again): the ones printed before are revoked, so they do not pile up."""
+    live = [t for t in services.principals.list() if t["name"] == DEMO_RECORDER and t["revoked_at"] is None]
+    for token in live:
+        services.principals.revoke(token["token_id"])
+    return len(live)
+
+
 def load_demo(services: Services) -> int:
     """Imports the bundled demo data set, unless the database already holds events."""
     if services.log.event_log.head()["position"]:
@@ -103,7 +123,7 @@ def load_demo(services: Services) -> int:
 def token_create(name: str, role: Annotated[str, typer.Option(help=f"one of: {', '.join(ROLES)}")],
                  db: Db = DEFAULT_DB) -> None:
     """Create a token; the token alone is the last line of output."""
-    services = _services(db)
+    services = _services(db, may_create=True)
     try:
         info, token = services.principals.create(name, role)
     except DomainError as e:
