@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from api.services import Services
-from domain import appending
 from domain.aggregate import Negotiation
 from domain.appending import AppendRequest, AppendResult
 from domain.application import NegotiationLog
@@ -21,12 +20,9 @@ from domain.storage.dialect import Dialect
 from domain.storage.writes import Cursor
 from projections.chain_audit import verify_chain
 from tests.conftest import OPENING
+from tests.faults import Boom, break_validation_of
 
 GROUP = 16
-
-
-class Boom(Exception):
-    """Stands for a bug or a resource failure met while handling one request."""
 
 
 def statement(text: str) -> dict[str, Any]:
@@ -72,14 +68,7 @@ def assert_only_the_bad_one_failed(log: NegotiationLog, nid: str, outcomes: list
 def test_an_exception_while_validating_one_request_fails_it_alone(log: NegotiationLog,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     nid = opened(log)
-    validate = appending.validate_event
-
-    def failing(obj: Any) -> Any:
-        if obj.get("text") == "boom":
-            raise Boom("validation broke on this event")
-        return validate(obj)
-
-    monkeypatch.setattr(appending, "validate_event", failing)
+    break_validation_of(monkeypatch, "text", "boom")
     assert_only_the_bad_one_failed(log, nid, log.append_many(group_with_one_bad(nid)))
 
 

@@ -15,7 +15,7 @@ from api.services import Services
 from api.settings import Settings
 from domain.appending import AppendRequest
 from tests.conftest import OPENING, bearer
-from tests.sse_client import EventStream, serving
+from tests.sse_client import serving
 
 HEARTBEAT = 0.5
 
@@ -30,20 +30,6 @@ def settings(tmp_path: Path) -> Settings:
 def url(settings: Settings, services: Services) -> Iterator[str]:
     with serving(settings, services) as base:
         yield base
-
-
-@pytest.fixture
-def streams() -> Iterator[Any]:
-    opened: list[EventStream] = []
-
-    def open_stream(url: str, headers: dict[str, str], **params: Any) -> EventStream:
-        stream = EventStream(url, headers, params)
-        opened.append(stream)
-        return stream
-
-    yield open_stream
-    for stream in opened:
-        stream.close()
 
 
 def token(services: Services, name: str) -> tuple[str, dict[str, str]]:

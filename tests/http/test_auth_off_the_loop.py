@@ -99,8 +99,7 @@ def test_a_token_created_by_another_process_works_once_the_short_memory_of_unkno
     assert client.get("/negotiations", headers=bearer("nl_" + secret)).status_code == 200
 
 
-@pytest.mark.parametrize("malformed", ["x", "nl_short", "nl_" + "a" * 44, "nl_" + "a" * 42 + "!", "Bearer", "a" * 5000])
-def test_a_token_of_the_wrong_shape_is_refused_without_a_lookup(client: Any, slow: CountingSlowLookups,
-                                                                 malformed: str) -> None:
-    assert client.get("/negotiations", headers=bearer(malformed)).status_code == 401
+def test_a_token_of_the_wrong_shape_is_refused_without_a_lookup(client: Any, slow: CountingSlowLookups) -> None:
+    for malformed in ["x", "nl_short", "nl_" + "a" * 44, "nl_" + "a" * 42 + "!", "Bearer", "a" * 5000]:
+        assert client.get("/negotiations", headers=bearer(malformed)).status_code == 401
     assert slow.lookups == 0

@@ -9,13 +9,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from domain import appending
 from projections.store.queries import ReadModels
 from tests.conftest import bearer
-
-
-class Boom(Exception):
-    pass
+from tests.faults import Boom, break_validation_of
 
 
 def deep_text(depth: int) -> str:
@@ -52,14 +48,7 @@ def test_an_unexpected_error_in_a_read_is_a_500_problem_logged_once(
 def test_an_unexpected_error_in_an_append_fails_that_append_alone(
         client: TestClient, as_recorder: dict[str, str], negotiation: str, monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture) -> None:
-    validate = appending.validate_event
-
-    def failing(obj: Any) -> Any:
-        if obj.get("note") == "boom":
-            raise Boom("validation broke")
-        return validate(obj)
-
-    monkeypatch.setattr(appending, "validate_event", failing)
+    break_validation_of(monkeypatch, "note", "boom")
     caplog.set_level(logging.INFO)
     event = {"type": "round.proposed", "occurred_at": "2025-03", "round_id": "r1"}
     response = client.post(f"/negotiations/{negotiation}/events", json={**event, "note": "boom"}, headers=as_recorder)
@@ -67,15 +56,14 @@ def test_an_unexpected_error_in_an_append_fails_that_append_alone(
     assert client.post(f"/negotiations/{negotiation}/events", json=event, headers=as_recorder).status_code == 201
 
 
-@pytest.mark.parametrize("path", ["/negotiations/{nid}/events", "/negotiations", "/admin/tokens",
-                                  "/audit/checkpoint/verify"])
-def test_every_body_nested_too_deeply_is_refused_with_400_when_parsed(
-        client: TestClient, tokens: dict[str, str], negotiation: str, path: str) -> None:
+def test_every_body_nested_too_deeply_is_refused_with_400_when_parsed(client: TestClient, tokens: dict[str, str],
+                                                                       negotiation: str) -> None:
     headers = {**bearer(tokens["admin"]), "Content-Type": "application/json"}
-    response = client.post(path.format(nid=negotiation), content=deep_text(40), headers=headers)
-    assert response.status_code == 400, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    assert response.json()["rule"] == "json" and "nested" in response.json()["detail"]
+    for path in [f"/negotiations/{negotiation}/events", "/negotiations", "/admin/tokens", "/audit/checkpoint/verify"]:
+        response = client.post(path, content=deep_text(40), headers=headers)
+        assert response.status_code == 400, (path, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["rule"] == "json" and "nested" in response.json()["detail"]
 
 
 def test_a_correction_whose_changes_nest_400_deep_is_refused_with_400(
