@@ -70,12 +70,19 @@ def bounded_protocol(limits: HttpLimits) -> type[HttpToolsProtocol]:
     too_many = refusal(503, f"the server holds {limits.max_connections} connections, its limit "
                             "(NEGOTIATION_LOG_MAX_CONNECTIONS); retry later", "connection-limit")
 
+    # One sweep over the connections every so often closes those whose head is late: a timer
+    # per request costs more than the rest of this class together.
+    sweep_every = min(1.0, limits.head_timeout / 4)
+
     class BoundedHttpTools(HttpToolsProtocol):
+        _sweeping: set[asyncio.AbstractEventLoop] = set()
+
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._in_head = True  # awaiting or reading a request head
-            self._head_bytes = 0
-            self._head_timer: asyncio.TimerHandle | None = None
+            self._head_bytes = 0  # of the head so far, counted read by read
+            self._last_read = 0
+            self._head_deadline: float | None = None
             self._idle_since = time.monotonic()
             self._refused = False
 
@@ -86,11 +93,21 @@ def bounded_protocol(limits: HttpLimits) -> type[HttpToolsProtocol]:
             if len(self.connections) > limits.max_connections and not self._evict_one_idle():
                 self._refuse(too_many)
                 return
-            self._start_head_timer()
+            self._head_deadline = self._idle_since + limits.head_timeout
+            if self.loop not in self._sweeping:
+                self._sweeping.add(self.loop)
+                self.loop.call_later(sweep_every, self._sweep)
 
-        def connection_lost(self, exc: Exception | None) -> None:
-            self._stop_head_timer()
-            super().connection_lost(exc)
+        def _sweep(self) -> None:
+            if not self.connections:  # nothing to watch: the next connection starts it again
+                self._sweeping.discard(self.loop)
+                return
+            now = time.monotonic()
+            for connection in list(self.connections):
+                if (isinstance(connection, BoundedHttpTools) and connection._head_deadline is not None
+                        and connection._head_deadline <= now):
+                    connection._head_timed_out()
+            self.loop.call_later(sweep_every, self._sweep)
 
         def _evict_one_idle(self) -> bool:
             idle = [c for c in self.connections
@@ -106,25 +123,15 @@ def bounded_protocol(limits: HttpLimits) -> type[HttpToolsProtocol]:
             return self.cycle is None or self.cycle.response_complete
 
         def _refuse(self, answer: bytes) -> None:
-            self._refused = True
-            self._stop_head_timer()
+            self._refused, self._head_deadline = True, None
             if not self.transport.is_closing():
                 self.transport.write(answer)
                 self.transport.close()
 
         # -- the request head --------------------------------------------------------------
 
-        def _start_head_timer(self) -> None:
-            if self._head_timer is None:
-                self._head_timer = self.loop.call_later(limits.head_timeout, self._head_timed_out)
-
-        def _stop_head_timer(self) -> None:
-            if self._head_timer is not None:
-                self._head_timer.cancel()
-                self._head_timer = None
-
         def _head_timed_out(self) -> None:
-            self._head_timer = None
+            self._head_deadline = None
             if not self._in_head or self.transport.is_closing():
                 return
             if self._head_bytes:
@@ -136,6 +143,7 @@ def bounded_protocol(limits: HttpLimits) -> type[HttpToolsProtocol]:
         def data_received(self, data: bytes) -> None:
             if self._refused:
                 return
+            self._last_read = len(data)
             super().data_received(data)
             # Still in the head after this read: all of it belonged to the head.
             if self._in_head and not self._refused:
@@ -146,17 +154,21 @@ def bounded_protocol(limits: HttpLimits) -> type[HttpToolsProtocol]:
         def on_message_begin(self) -> None:
             super().on_message_begin()
             self._in_head = True
-            self._start_head_timer()  # on a kept-alive connection, from the first byte
+            if self._head_deadline is None:  # on a kept-alive connection, from the first byte
+                self._head_deadline = time.monotonic() + limits.head_timeout
 
         def on_headers_complete(self) -> None:
             if self._refused:  # the rest of a read that was refused
                 return
-            self._in_head, self._head_bytes = False, 0
-            self._stop_head_timer()
-            size = len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
-            if size > limits.max_head_bytes:  # it came in one read
-                self._refuse(too_large)
-                return
+            # The head is at most what came before this read and this read: only when that may
+            # exceed the limit is it measured.
+            possible = self._head_bytes + self._last_read
+            self._in_head, self._head_bytes, self._head_deadline = False, 0, None
+            if possible > limits.max_head_bytes:
+                size = len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
+                if size > limits.max_head_bytes:
+                    self._refuse(too_large)
+                    return
             super().on_headers_complete()
 
         def on_body(self, body: bytes) -> None:
