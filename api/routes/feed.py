@@ -85,7 +85,8 @@ async def _still_allowed(svc: Services, authorization: str | None) -> bool:
     return True
 
 
-async def _follow(svc: Services, flt: LogFilter, after: int, authorization: str | None) -> AsyncIterator[ServerSentEvent]:
+async def _follow(svc: Services, flt: LogFilter, after: int,
+                  authorization: str | None) -> AsyncIterator[ServerSentEvent]:
     """Pulls one page at a time from storage, sends it, and sleeps when caught up until the
     log grows. The connection's send blocks while the client is slow, which pauses this loop:
     nothing piles up in memory, and writers never wait for readers.
@@ -96,14 +97,17 @@ async def _follow(svc: Services, flt: LogFilter, after: int, authorization: str 
     loop = asyncio.get_running_loop()
     heartbeat = svc.settings.heartbeat_seconds
     ends_at = loop.time() + svc.settings.stream_max_seconds
+    checked_at = loop.time()
     woken = svc.live.subscribe()
     try:
         while True:
             # Cleared before reading, so an event committed during the read wakes us again.
             woken.clear()
             page = await run_in_threadpool(feed_page, svc.queries, flt, after, STREAM_PAGE)
-            if page.items and not await _still_allowed(svc, authorization):
-                break
+            if page.items or loop.time() - checked_at >= heartbeat:
+                if not await _still_allowed(svc, authorization):
+                    break
+                checked_at = loop.time()
             for event in page.items:
                 yield ServerSentEvent(data=json.dumps(event, ensure_ascii=False, separators=(",", ":")),
                                       id=str(event["position"]))
@@ -114,12 +118,13 @@ async def _follow(svc: Services, flt: LogFilter, after: int, authorization: str 
                                               f"Last-Event-ID: {after}")
                 return
             if not page.has_more:
+                # Until the log grows, the next check is due, or the lifetime is up.
+                due = min(checked_at + heartbeat, ends_at) - loop.time()
                 try:
-                    async with asyncio.timeout(min(heartbeat, max(0.0, ends_at - loop.time()))):
+                    async with asyncio.timeout(max(0.0, due)):
                         await woken.wait()
                 except TimeoutError:
-                    if not await _still_allowed(svc, authorization):
-                        break
+                    pass
         yield ServerSentEvent(comment="the token was revoked or has expired; this stream is closed")
     finally:
         svc.live.unsubscribe(woken)

@@ -93,3 +93,16 @@ def test_a_stream_ends_after_its_lifetime_with_a_comment(tmp_path: Path, streams
             assert "Last-Event-ID" in comments[-1]
     finally:
         services.close()
+
+
+def test_a_revoked_stream_closes_even_while_other_events_keep_waking_it(url: str, services: Services,
+                                                                         streams: Any) -> None:
+    token_id, auth = token(services, "reader-1")
+    stream = streams(url, auth, type="round.scheduled")  # none of what follows matches
+    services.principals.revoke(token_id)
+    revoked_at = time.monotonic()
+    while not stream.ended.is_set() and time.monotonic() - revoked_at < HEARTBEAT * 4:
+        open_negotiation(services)
+        time.sleep(HEARTBEAT / 5)
+    assert stream.ended.is_set(), "the stream of a revoked token stayed open"
+    assert time.monotonic() - revoked_at < HEARTBEAT * 3

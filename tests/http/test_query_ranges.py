@@ -34,8 +34,8 @@ GLOBAL_REFUSED = [
     ("/audit?cursor=9999999999999999999", "cursor"), ("/negotiations?cursor=9999999999999999999", "cursor"),
     ("/negotiations?as_of=0001-01-01T00:00:00%2B01:00", "as_of"),
 ]
-GLOBAL_ANSWERED = ["/audit?since=0001&until=9999", f"/events?after={10**18 - 1}", "/negotiations?as_of=0001&known_at=9999",
-                   f"/audit?cursor={10**18 - 1}&order=desc"]
+GLOBAL_ANSWERED = ["/audit?since=0001&until=9999", f"/events?after={10**18 - 1}",
+                   "/negotiations?as_of=0001&known_at=9999", f"/audit?cursor={10**18 - 1}&order=desc"]
 
 
 @pytest.fixture
