@@ -68,6 +68,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         app.include_router(module.router)
     # The web page at / (and its files under /web/): a client of the routes above, no token needed.
     app.include_router(web.router)
-    app.front = RefuseNul(BodyLimit(FastPaths(app.stack, app.state.services), limit=settings.max_body_bytes,
-                                    timeout=settings.body_timeout))
+    app.front = problems.CatchAll(RefuseNul(BodyLimit(FastPaths(app.stack, app.state.services),
+                                                      limit=settings.max_body_bytes, timeout=settings.body_timeout)))
     return app

@@ -1,5 +1,6 @@
 """Request bodies: a size limit enforced while the body streams in, and strict JSON parsing
-with errors that say where the JSON broke."""
+with errors that say where the JSON broke. Every JSON body is parsed here (FastAPI's own
+body parsing is routed here by api.json_route), so the nesting limit holds for all of them."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from domain.jsonfast import has_long_number
+from domain.jsonfast import MAX_DEPTH, depth_exceeds, has_long_number
 
 from api.problems import Problem, problem_response
 
@@ -68,7 +69,17 @@ def _no_constants(name: str) -> Any:
 _BOM = b"\xef\xbb\xbf"
 
 
+_TOO_DEEP = f"malformed JSON: nested more than {MAX_DEPTH} levels deep"
+
+
 def parse_json(raw: bytes) -> Any:
+    value = _parse(raw)
+    if depth_exceeds(value, MAX_DEPTH):
+        raise Problem(400, _TOO_DEEP, rule="json")
+    return value
+
+
+def _parse(raw: bytes) -> Any:
     # orjson when it reads the body exactly as json.loads would: not when an integer may
     # exceed 64 bits (orjson makes it a float) or a BOM leads; errors are worded by json.
     if not raw.startswith(_BOM) and not has_long_number(raw):
@@ -89,7 +100,7 @@ def parse_json(raw: bytes) -> Any:
     except ValueError as e:
         raise Problem(400, f"malformed JSON: {e}", rule="json") from None
     except RecursionError:
-        raise Problem(400, "malformed JSON: nested too deeply", rule="json") from None
+        raise Problem(400, _TOO_DEEP, rule="json") from None
 
 
 def request_fingerprint(method: str, path: str, body: Any, if_match: str | None) -> str:

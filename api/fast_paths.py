@@ -61,7 +61,7 @@ class FastPaths:
             await response(scope, receive, send)
 
     async def _append(self, parts: list[str], headers: dict[bytes, str], receive: Receive, send: Send) -> None:
-        principal = authenticate(self.services, headers.get(b"authorization"), "append")
+        principal = await authenticate(self.services, headers.get(b"authorization"), "append")
         raw = await _body(receive)
         if raw is None:
             return  # the client went away
@@ -71,7 +71,7 @@ class FastPaths:
         await _send(send, 201, jsonfast.dumps(answer), [(k.lower().encode(), v.encode()) for k, v in extra.items()])
 
     async def _entity(self, parts: list[str], headers: dict[bytes, str], receive: Receive, send: Send) -> None:
-        authenticate(self.services, headers.get(b"authorization"), "read")
+        await authenticate(self.services, headers.get(b"authorization"), "read")
         models = ReadModels(self.services.log)
         kind, negotiation_id, key = KIND_BY_PLURAL[parts[3]], parts[2], parts[4]
         if self.inline_reads:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from http import HTTPStatus
 from typing import Any
 
@@ -11,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from eventsourcing.persistence import PersistenceError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.errors import (
     DomainError, IdempotencyKeyReused, NotFound, RuleViolation, ValidationFailed, VersionConflict,
@@ -21,6 +23,7 @@ from api.responses import JSONBody
 
 PROBLEM_JSON = "application/problem+json"
 STORAGE_RULE = "storage"
+log = logging.getLogger("negotiation_log")
 
 STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
     (ValidationFailed, 422),
@@ -40,8 +43,8 @@ class Problem(Exception):
         self.status, self.detail, self.rule, self.headers, self.extra = status, detail, rule, headers, extra
 
 
-def problem_response(status: int, detail: str, *, title: str | None = None, rule: str | None = None,
-                     headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+def problem_body(status: int, detail: str, *, title: str | None = None, rule: str | None = None,
+                 **extra: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": f"urn:negotiation-log:problem:{rule or status}",
         "title": title or HTTPStatus(status).phrase,
@@ -51,7 +54,13 @@ def problem_response(status: int, detail: str, *, title: str | None = None, rule
     }
     if rule:
         body["rule"] = rule
-    return JSONBody(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    return body
+
+
+def problem_response(status: int, detail: str, *, title: str | None = None, rule: str | None = None,
+                     headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+    return JSONBody(problem_body(status, detail, title=title, rule=rule, **extra), status_code=status,
+                    media_type=PROBLEM_JSON, headers=headers)
 
 
 def error_response(exc: Exception, path: str, metrics: Metrics | None = None) -> JSONResponse | None:
@@ -113,14 +122,65 @@ def _storage(request: Request, exc: Exception) -> JSONResponse:
 def _storage_problem(path: str, exc: Exception, metrics: Metrics | None) -> JSONResponse:
     # Lock timeouts, a full disk, a read-only or unreachable database: nothing was stored, and
     # the client may retry. The cause goes to the log and the metrics, not to the client.
-    logging.getLogger("negotiation_log").warning("storage error on %s: %r", path, exc)
+    log.warning("storage error on %s: %r", path, exc)
     if metrics is not None:
         metrics.answered_unavailable(exc)
     return problem_response(503, "the database is unavailable or busy; nothing was stored, retry later",
                             rule=STORAGE_RULE, headers={"Retry-After": "1"})
 
 
+def unexpected(exc: BaseException, method: str, path: str) -> str:
+    """Logs an unexpected exception once, with its traceback, under a new correlation id, and
+    returns the id. The same exception met again (Starlette re-raises what its handler
+    answered; a group of appends may share one failure) keeps its id and is not logged again."""
+    correlation_id = getattr(exc, "_nl_correlation_id", None)
+    if correlation_id is None:
+        correlation_id = uuid.uuid4().hex[:16]
+        log.error("unexpected error %s on %s %s", correlation_id, method, path, exc_info=exc)
+        try:
+            exc._nl_correlation_id = correlation_id  # type: ignore[attr-defined]
+        except AttributeError:  # an exception type without a __dict__
+            pass
+    return correlation_id
+
+
+def unexpected_response(correlation_id: str) -> JSONResponse:
+    return problem_response(500, f"an unexpected error occurred; quote correlation id {correlation_id}",
+                            rule="unexpected", correlation_id=correlation_id)
+
+
+def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    return unexpected_response(unexpected(exc, request.method, request.url.path))
+
+
+class CatchAll:
+    """The outermost layer: whatever escapes the application is answered (500 problem+json)
+    and logged once, rather than logged again by the server with a bare 500."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception as exc:
+            correlation_id = unexpected(exc, scope.get("method", ""), scope.get("path", ""))
+            if not started:  # else the server closes the connection of the unfinished response
+                await unexpected_response(correlation_id)(scope, receive, send)
+
+
 def install(app: FastAPI) -> None:
+    app.add_exception_handler(Exception, _unexpected)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(Problem, _problem)
     app.add_exception_handler(RequestValidationError, _request_validation)

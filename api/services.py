@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from anyio import CapacityLimiter
 from eventsourcing.persistence import PersistenceError
 
 from domain import log_meta
@@ -23,10 +24,14 @@ from projections.log_query import LogQueries
 from projections.store.hook import ReadModelHook
 from projections.store.shadow import LiveIndexNames
 
+from api.expensive_reads import ExpensiveReads
 from api.head_notices import APPLICATION_NAME as LISTENER_NAME, HeadNotifier
 from api.live_head import LiveHead
 from api.metrics import Metrics
 from api.settings import Settings
+from api.stream_slots import StreamSlots
+
+TOKEN_LOOKUPS = 8
 
 
 @dataclass
@@ -42,6 +47,15 @@ class Services:
     signer: CheckpointSigner
     proofs: LogProofs
     metrics: Metrics
+    # Token lookups that miss the cache wait for the database a few at a time, in threads of
+    # their own, so that a flood of unknown tokens cannot take every thread reads need.
+    token_lookups: CapacityLimiter = field(default_factory=lambda: CapacityLimiter(TOKEN_LOOKUPS))
+    streams: StreamSlots = field(init=False)
+    expensive_reads: ExpensiveReads = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.streams = StreamSlots(self.settings.max_streams_per_principal, self.settings.max_streams)
+        self.expensive_reads = ExpensiveReads(self.settings.max_expensive_reads)
 
     @classmethod
     def open(cls, settings: Settings) -> Services:

@@ -17,6 +17,17 @@ class Settings(BaseSettings):
     body_timeout: float = Field(30.0, gt=0, description="seconds a request body may stall before 408")
     db_password: str | None = Field(None, description="the PostgreSQL password, when the --db URL carries none "
                                                      "(as given: no URL escaping)")
+    max_batch_events: int = Field(1000, ge=1, description="more events in one batch are refused with 413")
+    max_header_bytes: int = Field(16_384, ge=1024, description="a larger request head (request line and "
+                                                               "headers) is refused with 431")
+    header_timeout: float = Field(10.0, gt=0, description="seconds a client has to send a request head "
+                                                          "(from connecting, or from its first byte) before 408")
+    keep_alive_seconds: float = Field(5.0, gt=0, description="an idle kept-alive connection is closed after this")
+    max_connections: int = Field(1000, ge=1, description="connections held at once (fewer if the open-file "
+                                                         "limit is low); beyond, the longest idle one is "
+                                                         "closed, or the new one refused with 503")
+    max_expensive_reads: int = Field(4, ge=1, description="timeline, changes and exports computed at once; "
+                                                          "the excess waits briefly, then 503")
     pool_size: int = Field(5, ge=1, description="PostgreSQL connection pool size")
     lock_timeout: int = Field(5, ge=0, description="seconds to wait for a database write lock")
     connect_timeout: int = Field(5, ge=1, description="seconds to wait for a PostgreSQL connection")
@@ -31,3 +42,8 @@ class Settings(BaseSettings):
                                                              "written by other processes while it cannot listen "
                                                              "for their notices (SQLite, or PostgreSQL's "
                                                              "listening connection down)")
+    stream_max_seconds: float = Field(3600.0, gt=0, description="a live stream is closed after this long "
+                                                                "(the client resumes with Last-Event-ID)")
+    max_streams_per_principal: int = Field(16, ge=1, description="more live streams of one principal are "
+                                                                 "refused with 429")
+    max_streams: int = Field(256, ge=1, description="more live streams in all are refused with 503")

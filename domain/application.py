@@ -17,12 +17,13 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import EventStore, IntegrityError, Transcoder
+from eventsourcing.persistence import EventStore, IntegrityError, PersistenceError, Transcoder
 
 from domain.aggregate import Negotiation
 from domain.appending import AppendRequest, AppendResult, Prepared, UnitOfWork
 from domain.errors import DomainError, IdempotencyKeyReused, NotFound, RuleViolation, VersionConflict
 from domain.storage.database import Database
+from domain.storage.files import create_private, sqlite_file
 from domain.storage.log import EventLog
 from domain.storage import upgrade_v1
 from domain.storage.paged_events import PagedEventStore
@@ -45,7 +46,10 @@ class _StreamMoved(Exception):
     """Another writer extended the stream first; check the append again."""
 
 
-Outcome = AppendResult | DomainError
+# An unexpected exception met while one request was checked or saved (a bug, or a resource
+# failure such as a RecursionError) is that request's outcome alone, like a DomainError.
+# Storage failures (PersistenceError) are the whole group's: the database is shared.
+Outcome = AppendResult | DomainError | Exception
 
 
 class NegotiationLog(Application[UUID]):
@@ -53,6 +57,9 @@ class NegotiationLog(Application[UUID]):
 
     def __init__(self, env: dict[str, str] | None = None, hooks: Sequence[TransactionHook] = (),
                  upgrade_progress: Callable[[int, int], None] = lambda done, total: None) -> None:
+        sqlite = sqlite_file((env or {}).get("SQLITE_DBNAME") or ":memory:")
+        if sqlite is not None:  # before eventsourcing opens it, which would create it world-readable
+            create_private(sqlite)
         # Replicas starting together on an empty database create the tables (and upgrade a v1
         # database) one at a time.
         with creating_tables(env or {}):
@@ -84,20 +91,23 @@ class NegotiationLog(Application[UUID]):
 
     def append(self, request: AppendRequest) -> AppendResult:
         [outcome] = self.append_many([request])
-        if isinstance(outcome, DomainError):
+        if isinstance(outcome, Exception):
             raise outcome
         return outcome
 
     def append_many(self, requests: Sequence[AppendRequest]) -> list[Outcome]:
         """Group commit: the requests are checked in order, each against the streams as the
         earlier ones left them, and everything accepted is saved in one transaction (one
-        fsync). A refused request gets its error and leaves the others unaffected."""
+        fsync). A refused request, or one that fails unexpectedly, gets its error and leaves the
+        others unaffected."""
         outcomes: list[Outcome | None] = [None] * len(requests)
         todo: list[tuple[int, Prepared]] = []
         for i, request in enumerate(requests):
             try:
                 todo.append((i, Prepared.of(request)))
-            except DomainError as e:
+            except PersistenceError:
+                raise
+            except Exception as e:
                 outcomes[i] = e
         for attempt in range(ATTEMPTS):
             if not todo:
@@ -140,7 +150,9 @@ class NegotiationLog(Application[UUID]):
                             continue
                     try:
                         accepted.append((i, prepared, work.add(prepared, self._stamp())))
-                    except DomainError as e:
+                    except PersistenceError:
+                        raise
+                    except Exception as e:  # refused, or broken: this request's own outcome
                         outcomes[i], refused = e, True
                         break
                     if request.erasure:
@@ -153,8 +165,8 @@ class NegotiationLog(Application[UUID]):
                 self._evict(*work.aggregates)
                 raise
             if refused:
-                # The refused request may have half-changed an aggregate that others share:
-                # drop them all and check the rest again from the stored state.
+                # The refused (or failed) request may have half-changed an aggregate that others
+                # share: drop them all and check the rest again from the stored state.
                 self._evict(*work.aggregates)
                 todo = [(i, p) for i, p in todo if outcomes[i] is None]
                 continue
@@ -181,6 +193,17 @@ class NegotiationLog(Application[UUID]):
             except DomainError as e:
                 outcomes[i] = e
             return []
+        except PersistenceError:
+            self._evict(*work.aggregates)
+            raise
+        except Exception as e:
+            self._evict(*work.aggregates)
+            if len(accepted) == 1:
+                outcomes[accepted[0][0]] = e
+                return []
+            # Which request broke the save is unknown: each is saved on its own, so that only
+            # the one that breaks it again fails.
+            return [r for i, p, _ in accepted for r in self._commit_groups([(i, p)], outcomes)]
         except BaseException:
             self._evict(*work.aggregates)
             raise

@@ -262,13 +262,19 @@ def field_errors(exc: ValidationError, accepted: list[str] | None = None) -> lis
 
 
 def has_nul(value: object) -> bool:
-    """Whether a NUL hides anywhere in a JSON value, keys included."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(has_nul(k) or has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(has_nul(v) for v in value)
+    """Whether a NUL hides anywhere in a JSON value, keys included; iterative, so that no
+    depth of nesting can exhaust the stack."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
     return False
 
 

@@ -16,9 +16,11 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 
 from domain.appending import AppendRequest, AppendResult
-from domain.errors import DomainError
 
-Outcome = AppendResult | DomainError
+# A request's own failure (refused, or an unexpected exception while it was checked or saved)
+# is its outcome and reaches its caller only; an exception raised by append_many itself (the
+# storage failed) reaches every caller of the group.
+Outcome = AppendResult | Exception
 AppendMany = Callable[[Sequence[AppendRequest]], list[Outcome]]
 AnyFuture = Future[AppendResult] | asyncio.Future[AppendResult]
 _STOP = None

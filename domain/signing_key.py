@@ -7,7 +7,8 @@ file, or each signs with its own key.
 
 Format: unencrypted PKCS#8 PEM, mode 0600, created on first start. Creation writes a private
 temporary file and hard-links it into place, so two processes starting at once end up with
-the same key and nobody ever reads a half-written file."""
+the same key and nobody ever reads a half-written file. A key file that other users may read
+(they could sign as the service) or write (they could replace it) is refused: `refuse_shared`."""
 
 from __future__ import annotations
 
@@ -43,8 +44,21 @@ def key_path(db: str, configured: Path | None) -> Path | None:
     return Path(f"{db}.ed25519")
 
 
+def refuse_shared(path: Path) -> None:
+    """Raises SigningKeyError, saying how to fix it, if group or others may read or write the
+    key file (or the file it links to)."""
+    loose = stat.S_IMODE(path.stat().st_mode)
+    if loose & (stat.S_IRWXG | stat.S_IRWXO):
+        raise SigningKeyError(
+            f"the signing key {path} is open to other users (mode {loose:04o}): whoever can read it can sign "
+            f"checkpoints as this service, whoever can write it can replace it. Restrict it with: chmod 600 "
+            f"{path} and start again. If others may have had it, treat the key as compromised: move it away, "
+            f"start again to create a new one, and tell those who hold checkpoints signed with it.")
+
+
 def load(path: Path) -> Ed25519PrivateKey:
     try:
+        refuse_shared(path)
         key = load_pem_private_key(path.read_bytes(), password=None)
     except FileNotFoundError:
         raise SigningKeyError(f"no signing key at {path}") from None
@@ -52,8 +66,6 @@ def load(path: Path) -> Ed25519PrivateKey:
         raise SigningKeyError(f"the signing key at {path} cannot be read: {e}") from None
     if not isinstance(key, Ed25519PrivateKey):
         raise SigningKeyError(f"the key at {path} is not an Ed25519 private key")
-    if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        log.warning("signing key %s is readable by other users; chmod 600 it", path)
     return key
 
 

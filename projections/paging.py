@@ -10,6 +10,9 @@ from typing import Any, TypeVar
 
 _CURSOR = re.compile(r"(-?[0-9]{1,19})\.([a-z0-9][a-z0-9_-]{0,63})\Z")
 T = TypeVar("T")
+# What both databases store as an integer: anything beyond is not a cursor we issued.
+INT64 = range(-(2**63), 2**63)
+_NOT_OURS = "not a cursor this service issued; pass next_cursor from the previous page"
 
 
 class BadCursor(ValueError):
@@ -22,9 +25,16 @@ def encode(micros: int, key: str | int) -> str:
 
 def decode(text: str) -> tuple[int, str]:
     match = _CURSOR.match(text)
-    if match is None:
-        raise BadCursor("not a cursor this service issued; pass next_cursor from the previous page")
+    if match is None or int(match.group(1)) not in INT64:
+        raise BadCursor(_NOT_OURS)
     return int(match.group(1)), match.group(2)
+
+
+def position_key(key: str) -> int:
+    """The key of a cursor over events, which is a position."""
+    if not key.isdigit() or int(key) not in INT64:
+        raise BadCursor(_NOT_OURS)
+    return int(key)
 
 
 def page(ordered: Sequence[tuple[int, Any, T]], limit: int) -> tuple[list[T], str | None]:

@@ -124,8 +124,8 @@ def start_server(tmp_path: Path) -> Iterator[Any]:
     files made in the working directory stay there); stops them after the test."""
     started: list[Server] = []
 
-    def start(*args: str, env: dict[str, str] | None = None) -> Server:
-        server = Server(*args, env=env, cwd=str(tmp_path))
+    def start(*args: str, env: dict[str, str] | None = None, open_files: int | None = None) -> Server:
+        server = Server(*args, env=env, cwd=str(tmp_path), open_files=open_files)
         started.append(server)
         return server
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -22,6 +24,11 @@ def run_cli(*args: str, check: bool = True, **kwargs: object) -> subprocess.Comp
     return result
 
 
+def new_log(db: str) -> None:
+    """Creates an empty log as a user would, before commands that need an existing one."""
+    run_cli("token", "create", "setup", "--role", "reader", "--db", db)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -29,13 +36,22 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, *args: str, env: dict[str, str] | None = None, cwd: str | None = None) -> None:
+    def __init__(self, *args: str, env: dict[str, str] | None = None, cwd: str | None = None,
+                 open_files: int | None = None) -> None:
+        """`cwd`: where a PostgreSQL database's default key (./negotiation-log.ed25519) goes;
+        `open_files` lowers the process's limit on open file descriptors (RLIMIT_NOFILE)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        # `cwd`: where a PostgreSQL database's default key (./negotiation-log.ed25519) goes.
+
+        def limit_files() -> None:
+            if open_files is not None:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, open_files))
+
+        # A file rather than a pipe: a server that logs more than a pipe holds would block on it.
+        self.log = tempfile.TemporaryFile(mode="w+")
         self.process = subprocess.Popen([CLI, "serve", "--port", str(self.port), *args],
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                        env={**os.environ, **(env or {})}, cwd=cwd)
+                                        stdout=self.log, stderr=subprocess.STDOUT, text=True,
+                                        env={**os.environ, **(env or {})}, preexec_fn=limit_files, cwd=cwd)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -60,4 +76,10 @@ class Server:
 
     def output(self) -> str:
         self.stop()
-        return self.process.stdout.read() if self.process.stdout else ""
+        return self.output_so_far()
+
+    def output_so_far(self) -> str:
+        self.log.flush()
+        with open(self.log.fileno(), closefd=False) as log:
+            log.seek(0)
+            return log.read()

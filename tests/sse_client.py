@@ -57,6 +57,8 @@ class EventStream:
     messages: queue.Queue[Message] = field(default_factory=queue.Queue)
     comments: queue.Queue[str] = field(default_factory=queue.Queue)
     status: int | None = None
+    problem: dict[str, Any] | None = None  # the body of a refusal
+    ended: threading.Event = field(default_factory=threading.Event)  # the server closed the stream
     _stop: threading.Event = field(default_factory=threading.Event)
     _opened: threading.Event = field(default_factory=threading.Event)
 
@@ -70,6 +72,8 @@ class EventStream:
             with httpx.stream("GET", f"{self.url}/events/stream", headers=self.headers, params=self.params,
                               timeout=httpx.Timeout(10, read=30)) as response:
                 self.status = response.status_code
+                if self.status != 200:
+                    self.problem = json.loads(response.read())
                 self._opened.set()
                 event_id, data = None, []
                 for line in response.iter_lines():
@@ -84,6 +88,7 @@ class EventStream:
                     elif line == "" and data:
                         self.messages.put(Message(event_id, json.loads("\n".join(data)), time.monotonic()))
                         event_id, data = None, []
+                self.ended.set()
         except httpx.HTTPError:
             pass
         finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import resource
 import sys
 from importlib import resources
 from pathlib import Path
@@ -30,10 +31,11 @@ from projections.export.record import Record, chunked
 from projections.export.registry import NAMES as FORMAT_NAMES, UnknownFormat, export_format
 from projections.store.rebuild import log_size, rebuild as rebuild_read_models
 
+from api.cli.db_guard import missing_log
 from api.cli.log_files import BadInput, read_note, verifier
-from api.routes.erasures import erasure_event
 from api.cli.transfer import ImportFailed, import_events
 from api.metrics import serve_metrics
+from api.routes.erasures import erasure_event
 from api.services import Services
 from api.settings import Settings
 
@@ -48,7 +50,11 @@ Db = Annotated[str, typer.Option("--db", envvar="NEGOTIATION_LOG_DB",
 DEFAULT_DB = "./negotiation-log.db"
 
 
-def _services(db: str, signing_key: Path | None = None) -> Services:
+def _services(db: str, signing_key: Path | None = None, *, may_create: bool = False) -> Services:
+    """The services on `db`; unless `may_create`, exit 2 if it is not an existing log."""
+    problem = None if may_create else missing_log(db)
+    if problem:
+        raise _fail(problem)
     # Only what was given: Settings reads the rest from the environment.
     return _open(Settings(db=db, **({"signing_key": signing_key} if signing_key else {})))
 
@@ -70,7 +76,7 @@ def _open(settings: Settings, *, signing: bool = False) -> Services:
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
+    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)  # paths and commands stay whole
     return typer.Exit(code)
 
 
@@ -99,24 +105,47 @@ def serve(
     import uvicorn
 
     from api.app import create_app
+    from api.http_limits import HttpLimits, bounded_protocol, connection_cap
 
     settings = Settings(db=db, public_read=public_read or demo)
     services = _open(settings, signing=True)
+    app_ = create_app(settings, services)
     url = f"http://{host}:{port}"
     if demo:
         loaded = load_demo(services)
-        _, token = services.principals.create("demo-recorder", "recorder")
+        revoked = revoke_demo_tokens(services)
+        _, token = services.principals.create(DEMO_RECORDER, "recorder")
         print(f"Demo: {loaded} events of the 2025 Istanbul talks loaded into {db}." if loaded
               else f"Demo: {db} already holds events; nothing loaded.")
+        if revoked:
+            print(f"Demo: revoked the demo recorder token of an earlier start ({revoked}); use the new one below.")
         print(f"Open {url}/ in a browser, or the API at {url}/negotiations (no token needed); docs at {url}/docs")
         print(f"Recorder token (send as 'Authorization: Bearer <token>'):\n{token}", flush=True)
     if metrics_port is not None:
         serve_metrics(services.metrics, host, metrics_port)
+    connections = connection_cap(settings.max_connections)
+    if connections < settings.max_connections:
+        err.print(f"At most {connections} connections (not {settings.max_connections}): the open-file limit is "
+                  f"{resource.getrlimit(resource.RLIMIT_NOFILE)[0]}; raise it with ulimit -n.", highlight=False)
+    limits = HttpLimits(settings.max_header_bytes, settings.header_timeout, connections)
     try:
-        uvicorn.run(create_app(settings, services), host=host, port=port, log_level="info",
-                    access_log=access_log, proxy_headers=proxy_headers, forwarded_allow_ips=forwarded_allow_ips)
+        uvicorn.run(app_, host=host, port=port, log_level="info", access_log=access_log,
+                    proxy_headers=proxy_headers, forwarded_allow_ips=forwarded_allow_ips,
+                    http=bounded_protocol(limits), timeout_keep_alive=settings.keep_alive_seconds)  # type: ignore[arg-type]
     finally:
         services.close()
+
+
+DEMO_RECORDER = "demo-recorder"
+
+
+def revoke_demo_tokens(services: Services) -> int:
+    """Each --demo start prints a new recorder token (only digests are stored, so an old one
+    cannot be shown again): the ones printed before are revoked, so they do not pile up."""
+    live = [t for t in services.principals.list() if t["name"] == DEMO_RECORDER and t["revoked_at"] is None]
+    for token in live:
+        services.principals.revoke(token["token_id"])
+    return len(live)
 
 
 def load_demo(services: Services) -> int:
@@ -131,7 +160,7 @@ def load_demo(services: Services) -> int:
 def token_create(name: str, role: Annotated[str, typer.Option(help=f"one of: {', '.join(ROLES)}")],
                  db: Db = DEFAULT_DB) -> None:
     """Create a token; the token alone is the last line of output."""
-    services = _services(db)
+    services = _services(db, may_create=True)
     try:
         info, token = services.principals.create(name, role)
     except DomainError as e:

@@ -11,6 +11,7 @@ from typing import Any
 
 from domain.application import AppendRequest, NegotiationLog
 from domain.errors import DomainError
+from domain.jsonfast import MAX_DEPTH, depth_exceeds
 
 BATCH = 500
 
@@ -35,10 +36,15 @@ def _parse(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, Any]]]:
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
+        too_deep = ImportFailed(number, f"nested more than {MAX_DEPTH} levels deep", 0)  # as over HTTP
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as e:
             raise ImportFailed(number, f"not JSON: {e.msg} at column {e.colno}", 0) from None
+        except RecursionError:
+            raise too_deep from None
+        if depth_exceeds(obj, MAX_DEPTH):
+            raise too_deep
         if not isinstance(obj, dict):
             raise ImportFailed(number, "each line must be one JSON object", 0)
         yield number, obj

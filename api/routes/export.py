@@ -12,6 +12,7 @@ from projections.export.reading import read_record
 from projections.export.record import chunked
 from projections.export.registry import FORMATS, NAMES, UnknownFormat, export_format
 
+from api.expensive_reads import ExpensiveRead
 from api.auth import Reader, ServicesDep
 from api.openapi_docs import problem_responses
 from api.problems import Problem
@@ -32,7 +33,7 @@ _FORMAT_DOC = "; ".join(f"`{f.name}` ({f.content_type})" for f in FORMATS.values
                      "description": "the export"}, **problem_responses(401, 404, 422)},
 )
 async def export_negotiation(
-    negotiation_id: str, svc: ServicesDep, _: Reader, axes: Axes,
+    negotiation_id: str, svc: ServicesDep, _: Reader, axes: Axes, _slot: ExpensiveRead,
     format: Annotated[str, Query(description=f"one of: {_FORMAT_DOC}")] = "jsonl",
 ) -> StreamingResponse:
     try:

@@ -4,20 +4,24 @@ otherwise take `stream` for an event id."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.types import Receive, Scope, Send
 
 from projections.log_query import LogFilter, feed_page
 
-from api.auth import Reader, ServicesDep
+from api.auth import Reader, ServicesDep, authenticate
 from api.log_filters import StreamFilter, position
 from api.openapi_docs import problem_responses
+from api.problems import Problem
 from api.services import Services
+from api.stream_slots import StreamSlot
 
 router = APIRouter(tags=["reading"])
 
@@ -44,31 +48,83 @@ async def list_events(svc: ServicesDep, _: Reader, flt: StreamFilter, after: Aft
 @router.get("/events/stream", summary="Live feed of the log as server-sent events",
             description="Catches up from `after` (or the `Last-Event-ID` header, which wins), then "
                         "follows the log live. Each event is one message: `id:` is its position, "
-                        "`data:` the stored event as JSON. Comment lines are sent while idle.",
-            response_class=EventSourceResponse, responses=problem_responses(401, 422))
-async def stream_events(svc: ServicesDep, _: Reader, flt: StreamFilter, after: After = None,
-                        last_event_id: LastEventId = None) -> EventSourceResponse:
+                        "`data:` the stored event as JSON. Comment lines are sent while idle. The "
+                        "token is checked again before every page and at least every heartbeat: "
+                        "once it is revoked the stream ends with a comment line. A stream also ends "
+                        "after the stream lifetime (resume with `Last-Event-ID`); streams per "
+                        "principal (429) and in all (503) are capped.",
+            response_class=EventSourceResponse, responses=problem_responses(401, 422, 429, 503))
+async def stream_events(request: Request, svc: ServicesDep, principal: Reader, flt: StreamFilter,
+                        after: After = None, last_event_id: LastEventId = None) -> EventSourceResponse:
     resume = position("Last-Event-ID", last_event_id.strip() if last_event_id else None)
     start = resume if resume is not None else position("after", after) or 0
-    return EventSourceResponse(_follow(svc, flt, start), ping=svc.settings.heartbeat_seconds,
-                               send_timeout=SEND_TIMEOUT)
+    slot = svc.streams.take(svc.streams.key(principal, request.client.host if request.client else None))
+    follow = _follow(svc, flt, start, request.headers.get("authorization"))
+    return _SlotHeldStream(slot, follow, ping=svc.settings.heartbeat_seconds, send_timeout=SEND_TIMEOUT)
 
 
-async def _follow(svc: Services, flt: LogFilter, after: int) -> AsyncIterator[ServerSentEvent]:
+class _SlotHeldStream(EventSourceResponse):
+    """Gives its stream slot back however the response ends: finished, failed or cancelled."""
+
+    def __init__(self, slot: StreamSlot, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.slot = slot
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.slot.release()
+
+
+async def _still_allowed(svc: Services, authorization: str | None) -> bool:
+    try:
+        await authenticate(svc, authorization, "read")
+    except Problem:
+        return False
+    return True
+
+
+async def _follow(svc: Services, flt: LogFilter, after: int,
+                  authorization: str | None) -> AsyncIterator[ServerSentEvent]:
     """Pulls one page at a time from storage, sends it, and sleeps when caught up until the
     log grows. The connection's send blocks while the client is slow, which pauses this loop:
-    nothing piles up in memory, and writers never wait for readers."""
+    nothing piles up in memory, and writers never wait for readers.
+
+    The token is checked again (the same check as at the start) before any page is sent and
+    at least every heartbeat while idle, so nothing recorded after a revocation reaches the
+    stream; the stream ends after `stream_max_seconds`, the client resuming where it was."""
+    loop = asyncio.get_running_loop()
+    heartbeat = svc.settings.heartbeat_seconds
+    ends_at = loop.time() + svc.settings.stream_max_seconds
+    checked_at = loop.time()
     woken = svc.live.subscribe()
     try:
         while True:
             # Cleared before reading, so an event committed during the read wakes us again.
             woken.clear()
             page = await run_in_threadpool(feed_page, svc.queries, flt, after, STREAM_PAGE)
+            if page.items or loop.time() - checked_at >= heartbeat:
+                if not await _still_allowed(svc, authorization):
+                    break
+                checked_at = loop.time()
             for event in page.items:
                 yield ServerSentEvent(data=json.dumps(event, ensure_ascii=False, separators=(",", ":")),
                                       id=str(event["position"]))
             after = page.next_after
+            if loop.time() >= ends_at:
+                yield ServerSentEvent(comment=f"this stream has reached its lifetime of "
+                                              f"{svc.settings.stream_max_seconds:g} s; reconnect with "
+                                              f"Last-Event-ID: {after}")
+                return
             if not page.has_more:
-                await woken.wait()
+                # Until the log grows, the next check is due, or the lifetime is up.
+                due = min(checked_at + heartbeat, ends_at) - loop.time()
+                try:
+                    async with asyncio.timeout(max(0.0, due)):
+                        await woken.wait()
+                except TimeoutError:
+                    pass
+        yield ServerSentEvent(comment="the token was revoked or has expired; this stream is closed")
     finally:
         svc.live.unsubscribe(woken)

@@ -5,7 +5,7 @@ No `from __future__ import annotations` here: the per-kind routes name their key
 (`round_id`, ...) through an annotation built in a closure, which must be evaluated there."""
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
@@ -18,6 +18,7 @@ from projections.store.queries import ReadModels
 from projections.timeline import TimelineFilter
 
 from api.auth import Reader, ServicesDep
+from api.expensive_reads import ExpensiveRead
 from api.openapi_docs import problem_responses
 from api.problems import Problem
 from api.time_params import Axes, instant
@@ -29,6 +30,7 @@ Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous 
 KINDS = {"round": "rounds", "dispute": "disputes", "proposal": "proposals", "commitment": "commitments"}
 TYPE_FAMILIES = frozenset(t.split(".")[0] for t in EVENT_TYPES)
 _MICROSECOND = timedelta(microseconds=1)
+_FIRST_INSTANT = datetime(1, 1, 1, tzinfo=timezone.utc)
 
 
 def _refuse(field: str, message: str) -> Problem:
@@ -86,9 +88,9 @@ def _types(values: list[str] | None) -> frozenset[str]:
 
 
 @router.get("/negotiations/{negotiation_id}/timeline", summary="The negotiation's events in valid-time order",
-            responses=problem_responses(401, 404, 422))
+            responses=problem_responses(401, 404, 422, 503))
 async def get_timeline(
-    negotiation_id: str, svc: ServicesDep, _: Reader, axes: Axes,
+    negotiation_id: str, svc: ServicesDep, _: Reader, axes: Axes, _slot: ExpensiveRead,
     start: Annotated[str | None, Query(alias="from", description="keep events still going on at or after "
                                                                  "the start of this time")] = None,
     end: Annotated[str | None, Query(alias="to", description="keep events begun by the end of this time")] = None,
@@ -105,9 +107,9 @@ async def get_timeline(
 
 
 @router.get("/negotiations/{negotiation_id}/changes", summary="What changed between two valid times",
-            responses=problem_responses(401, 404, 422))
+            responses=problem_responses(401, 404, 422, 503))
 async def get_changes(
-    negotiation_id: str, svc: ServicesDep, _: Reader, axes: Axes,
+    negotiation_id: str, svc: ServicesDep, _: Reader, axes: Axes, _slot: ExpensiveRead,
     start: Annotated[str | None, Query(alias="from", description="compare the state just before this time "
                                                                  "(omitted: before anything happened)")] = None,
     end: Annotated[str | None, Query(alias="to", description="with the state at the end of this time "
@@ -119,8 +121,9 @@ async def get_changes(
     until = until or axes.as_of
     if since is not None and until is not None and since > until:
         raise _refuse("to", "must not be before from")
-    # `from` names the first moment to include, so the comparison starts just before it.
-    before = since - _MICROSECOND if since is not None else None
+    # `from` names the first moment to include, so the comparison starts just before it;
+    # nothing is before the first moment there is (and datetime cannot go there).
+    before = since - _MICROSECOND if since is not None and since > _FIRST_INSTANT else None
     models = ReadModels(svc.log)
     echo = {**axes.echo(), "from": format_utc(since) if since else None,
             "to": format_utc(until) if until else None, "as_of": format_utc(until) if until else None}

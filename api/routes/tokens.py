@@ -9,9 +9,10 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict
 
 from api.auth import Admin, ServicesDep
+from api.json_route import JSONRoute
 from api.openapi_docs import problem_responses
 
-router = APIRouter(tags=["admin"])
+router = APIRouter(tags=["admin"], route_class=JSONRoute)
 
 
 class NewToken(BaseModel):
@@ -21,7 +22,7 @@ class NewToken(BaseModel):
 
 
 @router.post("/admin/tokens", status_code=201, summary="Create a token (returned once)",
-             responses=problem_responses(401, 403, 409, 422))
+             responses=problem_responses(400, 401, 403, 409, 422))
 async def create_token(body: NewToken, svc: ServicesDep, _: Admin) -> dict[str, Any]:
     info, token = await run_in_threadpool(svc.principals.create, body.name, body.role)
     return {**info, "token": token}

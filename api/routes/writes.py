@@ -111,6 +111,9 @@ async def append(svc: Services, principal: Principal, negotiation_id: str, raw: 
     with measured(svc):
         body = parse_json(raw)
         batch = isinstance(body, list)
+        if batch and len(body) > svc.settings.max_batch_events:
+            raise Problem(413, f"a batch holds at most {svc.settings.max_batch_events} events "
+                               f"(NEGOTIATION_LOG_MAX_BATCH_EVENTS); this one has {len(body)}", rule="batch-limit")
         result = await svc.writer.submit_async(AppendRequest(
             principal=principal.name, negotiation_id=negotiation_id, events=body if batch else [body],
             batch=batch, expected_version=_expected_version(if_match), idempotency_key=_key(idempotency_key),

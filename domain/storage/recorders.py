@@ -10,6 +10,7 @@ from uuid import UUID
 from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+import psycopg
 from psycopg import Cursor as PgCursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL
@@ -106,6 +107,20 @@ class SQLiteLogRecorder(SQLiteApplicationRecorder):
                     for row in c.fetchall()]
 
 
+class _Abort(BaseException):
+    """Carries an exception out of the insert's transaction so that it rolls back.
+
+    eventsourcing 9.5.6 catches any `Exception` raised after the insert (to keep psycopg's
+    pipeline quiet), lets the transaction block end normally, which commits, and only then
+    re-raises it: a bug or a RecursionError in a hook would store events whose request failed.
+    A database error aborts the transaction on the server, so that commit is a rollback; any
+    other exception travels as this BaseException, which the library does not catch."""
+
+    def __init__(self, cause: Exception) -> None:
+        super().__init__(cause)
+        self.cause = cause
+
+
 class PostgresLogRecorder(PostgresApplicationRecorder):
     dialect = POSTGRES
 
@@ -121,5 +136,16 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
         positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
         write: PendingWrite | None = kwargs.get("nl_write")
         if write is not None and positions:
-            write_beside_events(StatementCursor(curs.connection), POSTGRES, stored_events, positions, write)
+            try:
+                write_beside_events(StatementCursor(curs.connection), POSTGRES, stored_events, positions, write)
+            except psycopg.Error:
+                raise
+            except Exception as e:
+                raise _Abort(e) from None
         return positions
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        try:
+            return super().insert_events(stored_events, **kwargs)
+        except _Abort as abort:
+            raise abort.cause from None

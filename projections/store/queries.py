@@ -118,10 +118,9 @@ class ReadModels:
                  cursor: str | None = None) -> dict[str, Any]:
         events = self._stream(negotiation_id, wanted.known_at)
         after = paging.decode(cursor) if cursor else None
-        if after is not None and not after[1].isdigit():
-            raise paging.BadCursor("not a timeline cursor; pass next_cursor from the previous page")
+        start = (after[0], paging.position_key(after[1])) if after is not None else None
         ordered = [(micros(utc(f["occurred_from"])), f["position"], f) for f in timeline(events, wanted)]
-        ordered = [o for o in ordered if after is None or (o[0], o[1]) > (after[0], int(after[1]))]
+        ordered = [o for o in ordered if start is None or (o[0], o[1]) > start]
         items, next_cursor = paging.page(ordered, limit)
         return {"items": items, "next_cursor": next_cursor, "position": last_position(events, wanted.known_at)}
 

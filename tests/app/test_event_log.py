@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from api.cli.transfer import import_events
+from api.cli.transfer import ImportFailed, import_events
 from api.services import Services
 from api.settings import Settings
 from domain.application import AppendRequest
@@ -143,6 +143,16 @@ def test_export_then_import_reproduces_every_event(services: Services, tmp_path:
     assert {e["recorded_by"] for e in after} == {"importer"}
     assert verify_log(copy.log.event_log)["ok"]
     copy.close()
+
+
+def test_an_import_line_nested_too_deeply_is_refused_by_number(services: Services) -> None:
+    nid = open_negotiation(services)
+    deep = '{"a":' * 2000 + '"x"' + "}" * 2000
+    lines = [json.dumps({**ROUND, "negotiation_id": nid}),
+             '{"type":"statement.issued","occurred_at":"2025","negotiation_id":"%s","text":%s}' % (nid, deep)]
+    with pytest.raises(ImportFailed, match="line 2: nested more than 32 levels"):
+        import_events(services.log, lines, principal="importer")
+    assert len(services.log.stream(nid)) == 1
 
 
 def test_a_second_writer_process_on_the_same_file_is_seen_by_the_first(settings: Settings) -> None:

@@ -143,9 +143,9 @@ def save(page: Page, tmp_path: Path, name: str, readme: bool = False) -> Path:
 def prepared_log(tmp_path: Path) -> tuple[str, dict[str, str]]:
     """A database holding the demo (imported, not served with --demo) and a token per role used."""
     db = str(tmp_path / "log.db")
-    run_cli("import", str(DEMO), "--as", "demo", "--db", db)
     tokens = {}
     for role in ("reader", "recorder"):
         created = run_cli("token", "create", f"{role}-1", "--role", role, "--db", db)
         tokens[role] = created.stdout.strip().splitlines()[-1]
+    run_cli("import", str(DEMO), "--as", "demo", "--db", db)
     return db, tokens

@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.conftest import OPENING
-from tests.processes import run_cli
+from tests.processes import new_log, run_cli
 
 ROUND = {"type": "round.scheduled", "occurred_at": "2025-02-20", "round_id": "r1"}
 
@@ -48,6 +49,7 @@ def test_the_db_can_be_given_by_environment_variable(tmp_path: Path) -> None:
 def test_verify_exits_0_when_intact_and_1_with_the_first_bad_position(tmp_path: Path) -> None:
     db = str(tmp_path / "log.db")
     demo = Path(__file__).parents[2] / "api" / "demo" / "istanbul-2025.jsonl"
+    new_log(db)
     run_cli("import", str(demo), "--as", "archivist", "--db", db)
     intact = run_cli("verify", "--db", db)
     assert json.loads(intact.stdout)["ok"] is True
@@ -62,6 +64,8 @@ def test_verify_exits_0_when_intact_and_1_with_the_first_bad_position(tmp_path: 
 def test_export_and_import_round_trip_through_the_command_line(tmp_path: Path) -> None:
     demo = Path(__file__).parents[2] / "api" / "demo" / "istanbul-2025.jsonl"
     first, second = str(tmp_path / "a.db"), str(tmp_path / "b.db")
+    new_log(first)
+    new_log(second)
     imported = run_cli("import", str(demo), "--as", "archivist", "--db", first)
     assert "Imported 31 events as archivist" in imported.stdout
     exported = tmp_path / "export.jsonl"
@@ -78,6 +82,7 @@ def test_a_bad_import_line_is_reported_with_its_number(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps({**OPENING, "type": "negotiation.opened"}) + "\n"
                    + json.dumps({"type": "round.started", "occurred_at": "yesterday", "round_id": "r1"}) + "\n")
+    new_log(str(tmp_path / "c.db"))
     result = run_cli("import", str(bad), "--as", "x", "--db", str(tmp_path / "c.db"), check=False)
     assert result.returncode == 1 and "line 2" in result.stderr and "occurred_at" in result.stderr
 
@@ -95,3 +100,52 @@ def test_export_writes_each_format_of_one_negotiation_and_refuses_an_unknown_one
     assert unknown.returncode == 2 and "jsonl, plover, timelinejs, csv, ics" in unknown.stderr
     whole = run_cli("export", "--db", db, "--format", "csv", check=False)
     assert whole.returncode == 2 and "--negotiation" in whole.stderr
+
+
+def test_serve_demo_revokes_the_recorder_token_of_an_earlier_start_and_says_so(tmp_path: Path,
+                                                                               start_server: Any) -> None:
+    db = str(tmp_path / "demo.db")
+
+    def demo_token(output: str) -> str:
+        return output.split("Bearer <token>'):\n", 1)[1].splitlines()[0]
+
+    first = start_server("--db", db, "--demo")
+    first_token = demo_token(first.output())
+    second = start_server("--db", db, "--demo")
+    new = {"Authorization": f"Bearer {demo_token(second.output_so_far())}"}
+    old = {"Authorization": f"Bearer {first_token}"}
+    opened = httpx.post(f"{second.url}/negotiations", json=OPENING, headers=old)
+    assert opened.status_code == 401
+    assert httpx.post(f"{second.url}/negotiations", json=OPENING, headers=new).status_code == 201
+    assert "revoked the demo recorder token of an earlier start" in second.output().lower()
+    live = [json.loads(line) for line in run_cli("token", "list", "--db", db).stdout.splitlines()]
+    assert [t["revoked_at"] is None for t in live if t["name"] == "demo-recorder"] == [False, True]
+
+
+MISTYPED = [("verify",), ("export",), ("rebuild",), ("token", "list"), ("token", "revoke", "x")]
+
+
+def test_commands_that_read_a_log_refuse_a_database_that_does_not_exist(tmp_path: Path) -> None:
+    typo = tmp_path / "typo.db"
+    lines = tmp_path / "events.jsonl"
+    lines.write_text(json.dumps({**OPENING, "type": "negotiation.opened"}) + "\n")
+    for command in [*MISTYPED, ("import", str(lines), "--as", "x")]:
+        result = run_cli(*command, "--db", str(typo), check=False)
+        assert result.returncode == 2, (command, result.stdout, result.stderr)
+        assert str(typo) in result.stderr and "does not exist" in result.stderr
+        assert f"negotiation-log serve --db {typo}" in result.stderr and "Traceback" not in result.stderr
+        assert not typo.exists(), command
+
+
+def test_token_create_makes_a_new_database_for_the_others(tmp_path: Path) -> None:
+    db = str(tmp_path / "new.db")
+    run_cli("token", "create", "alice", "--role", "recorder", "--db", db)
+    assert json.loads(run_cli("verify", "--db", db).stdout)["checked"] == 0
+
+
+@pytest.mark.postgres
+def test_a_postgresql_database_without_a_log_is_refused_too(pg_url: str) -> None:
+    result = run_cli("verify", "--db", pg_url, check=False)
+    assert result.returncode == 2 and "holds no negotiation log" in result.stderr
+    new_log(pg_url)
+    assert json.loads(run_cli("verify", "--db", pg_url).stdout)["ok"] is True

@@ -18,7 +18,7 @@ from api.settings import Settings
 from domain.appending import AppendRequest
 from projections.log_query import feed_page
 from tests.conftest import OPENING, bearer
-from tests.sse_client import EventStream, serving
+from tests.sse_client import serving
 
 HEARTBEAT = 0.3
 
@@ -37,20 +37,6 @@ def url(settings: Settings, services: Services) -> Iterator[str]:
 @pytest.fixture
 def reader(tokens: dict[str, str]) -> dict[str, str]:
     return bearer(tokens["reader"])
-
-
-@pytest.fixture
-def streams() -> Iterator[Any]:
-    opened: list[EventStream] = []
-
-    def open_stream(url: str, headers: dict[str, str], **params: Any) -> EventStream:
-        stream = EventStream(url, headers, params)
-        opened.append(stream)
-        return stream
-
-    yield open_stream
-    for stream in opened:
-        stream.close()
 
 
 def append(services: Services, negotiation_id: str | None, *events: dict[str, Any]) -> list[dict[str, Any]]:

@@ -6,13 +6,14 @@ import json
 import sqlite3
 from pathlib import Path
 
-from tests.processes import run_cli
+from tests.processes import new_log, run_cli
 
 DEMO = Path(__file__).parents[2] / "api" / "demo" / "istanbul-2025.jsonl"
 
 
 def test_rebuild_recreates_the_read_models_from_the_log(tmp_path: Path) -> None:
     db = str(tmp_path / "log.db")
+    new_log(db)
     run_cli("import", str(DEMO), "--as", "archivist", "--db", db)
     with sqlite3.connect(db) as conn:
         good = conn.execute("SELECT kind, key, body FROM nl_read_models ORDER BY kind, key").fetchall()
