@@ -12,8 +12,8 @@ from projections.export.reading import read_record
 from projections.export.record import chunked
 from projections.export.registry import FORMATS, NAMES, UnknownFormat, export_format
 
-from api.expensive_reads import ExpensiveRead
 from api.auth import Reader, ServicesDep
+from api.expensive_reads import ExpensiveRead
 from api.openapi_docs import problem_responses
 from api.problems import Problem
 from api.time_params import Axes
