@@ -17,9 +17,9 @@ def break_validation_of(monkeypatch: pytest.MonkeyPatch, field: str, value: str)
     """Validating an event whose `field` is `value` raises Boom; other events validate as ever."""
     validate = appending.validate_event
 
-    def failing(obj: Any) -> Any:
+    def failing(obj: Any, *args: Any, **kwargs: Any) -> Any:
         if isinstance(obj, dict) and obj.get(field) == value:
             raise Boom(f"validation broke on the event with {field} {value!r}")
-        return validate(obj)
+        return validate(obj, *args, **kwargs)
 
     monkeypatch.setattr(appending, "validate_event", failing)

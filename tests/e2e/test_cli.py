@@ -90,6 +90,7 @@ def test_a_bad_import_line_is_reported_with_its_number(tmp_path: Path) -> None:
 def test_export_writes_each_format_of_one_negotiation_and_refuses_an_unknown_one(tmp_path: Path) -> None:
     demo = Path(__file__).parents[2] / "api" / "demo" / "istanbul-2025.jsonl"
     db = str(tmp_path / "a.db")
+    new_log(db)
     run_cli("import", str(demo), "--as", "archivist", "--db", db)
     nid = json.loads(demo.read_text(encoding="utf-8").splitlines()[0])["negotiation_id"]
     plover = run_cli("export", "--db", db, "--negotiation", nid, "--format", "plover").stdout.splitlines()

@@ -23,7 +23,7 @@ from domain.signed_note import verifier_key
 
 from tests.conftest import OPENING
 from tests.independent.go_verifier import GoVerifier
-from tests.processes import run_cli
+from tests.processes import new_log, run_cli
 
 DEMO = "5d0c2a4e-7f3b-4c1e-9a59-2b8f1e6d4a10"
 
@@ -71,6 +71,7 @@ def test_a_downloaded_receipt_verifies_offline_and_a_changed_one_does_not(tmp_pa
 
 def tiles_agree_with_go(go_verifier: GoVerifier, tmp_path: Path, start_server: Any, count: int) -> None:
     db = str(tmp_path / "log.db")
+    new_log(db)
     run_cli("import", str(write_events(tmp_path / "events.jsonl", count)), "--as", "importer", "--db", db)
     server = start_server("--db", db, "--public-read")
     note = httpx.get(f"{server.url}/log/checkpoint").text
@@ -127,6 +128,7 @@ def test_go_reads_the_same_tree_across_a_level_two_tile(go_verifier: GoVerifier,
 def test_verify_holds_the_log_to_a_saved_checkpoint_and_to_the_last_one_signed(tmp_path: Path,
                                                                                start_server: Any) -> None:
     db = str(tmp_path / "log.db")
+    new_log(db)
     run_cli("import", str(write_events(tmp_path / "events.jsonl", 6)), "--as", "importer", "--db", db)
     server = start_server("--db", db, "--public-read")
     (tmp_path / "checkpoint").write_text(httpx.get(f"{server.url}/log/checkpoint").text)

@@ -59,7 +59,8 @@ def test_an_unexpected_error_in_an_append_fails_that_append_alone(
 def test_every_body_nested_too_deeply_is_refused_with_400_when_parsed(client: TestClient, tokens: dict[str, str],
                                                                        negotiation: str) -> None:
     headers = {**bearer(tokens["admin"]), "Content-Type": "application/json"}
-    for path in [f"/negotiations/{negotiation}/events", "/negotiations", "/admin/tokens", "/audit/checkpoint/verify"]:
+    for path in [f"/negotiations/{negotiation}/events", "/negotiations", "/admin/tokens",
+                 f"/negotiations/{negotiation}/erasures"]:
         response = client.post(path, content=deep_text(40), headers=headers)
         assert response.status_code == 400, (path, response.text)
         assert response.headers["content-type"] == "application/problem+json"

@@ -21,7 +21,7 @@ def _open(db: str, key: str, start: multiprocessing.synchronize.Barrier, errors:
     try:
         start.wait(timeout=30)
         services = Services.open(Settings(db=db, signing_key=Path(key)))
-        services.checkpoints.private_key()
+        services.signer.private_key()
         services.principals.create("starter", "recorder")
         services.close()
     except BaseException as e:  # noqa: BLE001 - reported to the test

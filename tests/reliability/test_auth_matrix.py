@@ -30,7 +30,7 @@ def operations() -> list[tuple[str, str]]:
 
 
 def action_of(method: str, path: str) -> str:
-    if path.startswith("/admin") or path == "/metrics":  # operations' own: admins only
+    if path.startswith("/admin") or path == "/metrics" or path.endswith("/erasures"):  # admins only
         return "admin"
     if path.startswith("/audit"):
         return "audit"
