@@ -815,7 +815,7 @@
       const p = stated[pid];
       return h("li", { "data-participant": pid },
         h("span", { class: "party" }, name(pid)), " ",
-        p ? [badge(p.stance, "stance"), " ", h("q", {}, p.text), " ", h("span", { class: "when" }, "stated ", timeEl(p.stated_at))]
+        p ? [badge(p.stance, "stance"), " ", h("q", {}, p.text ?? ERASED), " ", h("span", { class: "when" }, "stated ", timeEl(p.stated_at))]
           : h("span", { class: "muted" }, "no position recorded"));
     });
     const body = [
@@ -845,7 +845,7 @@
         d.text ? [" ", h("q", {}, d.text)] : "", d.responded_at ? [" ", h("span", { class: "when" }, timeEl(d.responded_at))] : "");
     });
     const body = [
-      h("p", {}, h("q", {}, p.text)),
+      h("p", {}, h("q", {}, p.text ?? ERASED)),
       facts([
         ["Tabled by", [name(p.proposed_by), p.via ? ` via ${name(p.via)}` : ""]],
         ["Tabled", p.tabled_at ? timeEl(p.tabled_at) : null],
@@ -864,7 +864,7 @@
       entry.type.replace("commitment.", "").replaceAll("_", " "), entry.text && entry.type !== "commitment.agreed" ? `: ${entry.text}` : "",
       entry.alleged_by ? ` (alleged by ${name(entry.alleged_by)})` : "", entry.reason ? ` (${entry.reason})` : ""));
     const body = [
-      h("p", {}, h("q", {}, c.text)),
+      h("p", {}, h("q", {}, c.text ?? ERASED)),
       facts([
         ["Parties", (c.parties || []).map(name).join(", ")],
         ["Agreed", c.agreed_at ? timeEl(c.agreed_at) : null],
@@ -879,22 +879,40 @@
       events.filter((e) => e.commitment_id === c.commitment_id));
   }
 
-  function statementCard(e) {
+  function statementCard(event) {
+    const e = displayed(event);
     const sp = e.speaker || {};
     const article = h("article", { class: `card card-statement${e.retracted ? " retracted" : ""}`, "data-kind": "statement", "data-id": e.event_id },
       h("header", { class: "card-head" }, h("h3", {}, sp.name || "Statement"), e.retracted ? h("span", { class: "tag" }, "retracted") : null),
       h("p", { class: "muted" }, [sp.title, sp.participant_id ? name(sp.participant_id) : null, e.channel].filter(Boolean).join(" · ")),
-      h("blockquote", {}, e.retracted ? h("del", {}, e.text) : e.text),
+      h("blockquote", {}, e.retracted ? h("del", {}, e.text ?? ERASED) : e.text ?? ERASED),
       h("p", { class: "when" }, timeEl(e.occurred_at)),
       h("p", { class: "actions" }, h("button", {
-        type: "button", class: "secondary", onclick: () => openEvents(`Statement by ${sp.name || "?"}`, [e]),
+        type: "button", class: "secondary", onclick: () => openEvents(`Statement by ${sp.name || "?"}`, [event]),
       }, "Source and record")));
     return article;
   }
 
   // ---------------------------------------------------------------- events
 
-  function describe(e) {
+  // An erased field (CONTRACT §10) reads as "[erased]" in the shape it had, so that what shows
+  // an event needs no case of its own for it.
+  const ERASED = "[erased]";
+  const ERASED_SHAPES = { speaker: { name: ERASED }, head: { name: ERASED }, participant: { name: ERASED, role: "" },
+    venue: { name: ERASED }, parties: [], members: [], participants: [] };
+
+  function displayed(e) {
+    if (!e.erased || !e.erased.length) return e;
+    const shown = { ...e, sources: (e.sources || []).filter((src) => src !== null) };
+    for (const field of e.erased) {
+      if (field.includes("[") || shown[field] !== undefined) continue;
+      shown[field] = field in ERASED_SHAPES ? ERASED_SHAPES[field] : ERASED;
+    }
+    return shown;
+  }
+
+  function describe(event) {
+    const e = displayed(event);
     const round = () => roundName(e.round_id);
     const dispute = () => disputeName(e.dispute_id);
     const withText = (text) => (text ? `: ${text}` : "");
@@ -930,13 +948,14 @@
       case "statement.issued": return `${e.speaker.name}${e.speaker.title ? ` (${e.speaker.title})` : ""}: “${e.text}”`;
       case "record.corrected": return `Correction${withText(e.reason)}`;
       case "record.retracted": return `Retraction${withText(e.reason)}`;
+      case "record.erased": return `Erasure of ${(e.fields || []).join(", ")}${withText(e.reason)}`;
       default:
         if (e.type.startsWith("dispute.")) return `${dispute()} ${e.type.slice(8)}${withText(e.summary)}`;
         return e.type;
     }
   }
 
-  const reliabilities = (e) => [...new Set((e.sources || []).map((src) => src.reliability).filter(Boolean))];
+  const reliabilities = (e) => [...new Set((e.sources || []).map((src) => src && src.reliability).filter(Boolean))];
 
   function renderEvents(inEffect, known) {
     const later = known.length - inEffect.length;
@@ -982,6 +1001,7 @@
     api(`/events/${enc(e.event_id)}`, {}).then((event) => replace(stored, storedDetail(event)))
       .catch((err) => replace(stored, h("p", { class: "bad" }, `Could not load the stored event: ${err.message}`)));
     const sources = (e.sources || []).map((src) => {
+      if (src === null) return h("li", { class: "muted" }, "A source, erased");
       const url = src.url ? safeUrl(src.url) : null;
       return h("li", {},
         h("cite", {}, src.title || src.publisher || "Source"),
@@ -1006,18 +1026,35 @@
       stored);
   }
 
+  const HISTORY_WORDS = { "record.retracted": "Retracted", "record.corrected": "Corrected", "record.erased": "Erased" };
+
   function storedDetail(event) {
     const corrections = (event.corrections || []).map((c) => h("li", {},
-      h("strong", {}, c.type === "record.retracted" ? "Retracted" : "Corrected"),
+      h("strong", {}, HISTORY_WORDS[c.type] || c.type),
+      c.type === "record.erased" ? ` ${(c.fields || []).join(", ")}` : "",
       ` on ${fmtInstant(c.recorded_at)} by ${c.recorded_by}`, c.reason ? `: ${c.reason}` : "",
       c.changes ? h("pre", { class: "json" }, `changes ${JSON.stringify(c.changes, null, 2)}`) : null));
     return [
-      corrections.length ? [h("h4", {}, "Corrections and retractions"), h("ul", { class: "corrections" }, corrections)]
-        : h("p", { class: "muted" }, "Never corrected or retracted."),
+      erasedFields(event),
+      corrections.length ? [h("h4", {}, "Corrections, retractions and erasures"), h("ul", { class: "corrections" }, corrections)]
+        : h("p", { class: "muted" }, "Never corrected, retracted or erased."),
       onRecord(event),
       h("details", {}, h("summary", {}, "The event as stored (JSON, with its hash)"),
         h("pre", { class: "json" }, JSON.stringify(event, null, 2))),
     ];
+  }
+
+  // Each erased field, with when and why it was erased (the record.erased that names it).
+  function erasedFields(event) {
+    if (!event.erased || !event.erased.length) return null;
+    const erasures = (event.corrections || []).filter((c) => c.type === "record.erased");
+    return h("section", { class: "erased-fields", "aria-label": "Erased fields" },
+      h("h4", {}, "Erased fields"),
+      h("ul", {}, event.erased.map((field) => {
+        const by = erasures.find((c) => (c.fields || []).includes(field));
+        return h("li", { "data-field": field }, h("code", {}, field),
+          by ? ` erased on ${fmtInstant(by.recorded_at)}${by.reason ? `: ${by.reason}` : ""}` : " erased");
+      })));
   }
 
   // Where the event sits in the log's Merkle tree, and its receipt: the event, the disclosures

@@ -150,3 +150,23 @@ def test_a_postgresql_database_without_a_log_is_refused_too(pg_url: str) -> None
     assert result.returncode == 2 and "holds no negotiation log" in result.stderr
     new_log(pg_url)
     assert json.loads(run_cli("verify", "--db", pg_url).stdout)["ok"] is True
+
+
+def test_erase_erases_fields_of_an_event_and_refuses_what_cannot_be_erased(tmp_path: Path) -> None:
+    demo = Path(__file__).parents[2] / "api" / "demo" / "istanbul-2025.jsonl"
+    db = str(tmp_path / "a.db")
+    new_log(db)
+    run_cli("import", str(demo), "--as", "archivist", "--db", db)
+    statement = "4eaf05b9-e8c1-4cd3-8914-719a0735278f"
+    done = run_cli("erase", statement, "--field", "speaker", "--reason", "asked to be erased", "--as", "dpo",
+                   "--db", db)
+    erasure = json.loads(done.stdout)
+    assert (erasure["type"], erasure["fields"], erasure["recorded_by"]) == ("record.erased", ["speaker"], "dpo")
+    exported = [json.loads(line) for line in run_cli("export", "--db", db).stdout.splitlines()]
+    stored = next(e for e in exported if e["event_id"] == statement)
+    assert "speaker" not in stored and stored["erased"] == ["speaker"]
+    again = run_cli("erase", statement, "--field", "speaker", "--reason", "twice", "--db", db, check=False)
+    assert again.returncode == 1 and "already erased" in again.stderr
+    unknown = run_cli("erase", statement, "--field", "colour", "--reason", "no such field", "--db", db, check=False)
+    assert unknown.returncode == 2 and "colour" in unknown.stderr
+    assert run_cli("verify", "--db", db).returncode == 0

@@ -16,7 +16,7 @@ from domain.signed_note import parse_verifier_key
 from tests.e2e.browser import (  # noqa: F401 - browser, demo and pages are fixtures
     expect, NEGOTIATION, NO_CHROMIUM, TITLE, api_state, assert_page_matches_api, browser, demo, pages, prepared_log,
 )
-from tests.processes import Server
+from tests.processes import Server, run_cli
 
 pytestmark = NO_CHROMIUM
 
@@ -200,3 +200,24 @@ def test_an_event_shows_it_is_on_record_and_its_receipt_downloads_and_verifies(d
     expect(on_record.get_by_role("status")).to_contain_text("included in the checkpoint of 31 events")
     vkey = parse_verifier_key(httpx.get(f"{demo.url}/log/key").text.strip())
     assert verify_receipt(json.loads(saved.read_text()), vkey)["event_id"] == stored["event_id"]
+
+
+def test_an_erased_speaker_reads_as_erased_with_when_and_why(tmp_path: Path, start_server: Any, pages: Any) -> None:
+    db, _ = prepared_log(tmp_path)
+    statement = "4eaf05b9-e8c1-4cd3-8914-719a0735278f"
+    reason = "The ambassador asked to be erased (GDPR art. 17)"
+    run_cli("erase", statement, "--field", "speaker", "--field", "sources[0]", "--reason", reason,
+            "--as", "dpo", "--db", db)
+    server = start_server("--db", db, "--public-read")
+    page = pages(server.url)
+    tab = page.open(f"#n={NEGOTIATION}")
+    card = tab.locator(f'article[data-kind="statement"][data-id="{statement}"]')
+    expect(card.get_by_role("heading")).to_have_text("[erased]")
+    expect(card).not_to_contain_text("Darchiev")
+    card.get_by_role("button", name="Source and record").click()
+    erased = tab.locator("dialog#dialog").get_by_role("region", name="Erased fields")
+    expect(erased).to_contain_text("speaker erased on")
+    expect(erased).to_contain_text("sources[0] erased on")
+    expect(erased).to_contain_text(reason)
+    expect(tab.locator("dialog#dialog")).to_contain_text("A source, erased")
+    expect(tab.locator("dialog#dialog")).not_to_contain_text("Darchiev")

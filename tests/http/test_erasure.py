@@ -217,3 +217,24 @@ def test_the_live_stream_serves_the_erased_form(erased: dict[str, Any], settings
     statement = next(m.data for m in messages if m.data["event_id"] == erased["statement"]["event_id"])
     assert statement["erased"] == ["sources[1]", "speaker"]
     assert_none_in(json.dumps([m.data for m in messages], ensure_ascii=False), erased["secrets"], "the live stream")
+
+
+def test_a_participants_name_is_erased_only_after_a_correction_restates_the_entry(
+        client: TestClient, tokens: dict[str, str], negotiation: str) -> None:
+    admin, recorder = bearer(tokens["admin"]), bearer(tokens["recorder"])
+    opening = client.get(f"/negotiations/{negotiation}/timeline", headers=recorder).json()["items"][0]["event_id"]
+    erasure = {"target_event_id": opening, "fields": ["participants"], "reason": "a delegate's name"}
+    url = f"/negotiations/{negotiation}/erasures"
+    refused = assert_problem(client.post(url, headers=admin, json=erasure), 409, "correction")
+    assert refused["rule"] == "erasure-keeps-members"
+    restated = [{"id": "ru", "name": "Russian Federation", "role": "party"},
+                {"id": "us", "name": "A party (name withheld)", "role": "party"},
+                {"id": "tr", "name": "Türkiye", "role": "host"}]
+    correction = {"type": "record.corrected", "occurred_at": "2025-06", "target_event_id": opening,
+                  "reason": "the name is withheld", "changes": {"participants": restated}}
+    assert client.post(f"/negotiations/{negotiation}/events", json=correction, headers=recorder).status_code == 201
+    assert client.post(url, headers=admin, json=erasure).status_code == 201
+    assert client.get(f"/events/{opening}", headers=admin).json()["erased"] == ["participants"]
+    state = client.get(f"/negotiations/{negotiation}", headers=recorder).json()
+    assert "United States" not in json.dumps(state)
+    assert {p["id"] for p in state["participants"]} == {"ru", "us", "tr"}
