@@ -5,6 +5,7 @@ time-travel answer — and every leaf, proof, receipt and `verify` stays valid."
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from domain.receipts import verify_receipt
 from domain.signed_note import parse_verifier_key
 from projections.store.rebuild import rebuild
 from tests.conftest import bearer
+from tests.independent.go_verifier import GoVerifier
 from tests.problems import assert_problem
 from tests.sse_client import EventStream, serving
 
@@ -108,19 +110,34 @@ def test_no_answer_serves_an_erased_value_or_its_salt(client: TestClient, erased
 
 
 def test_proofs_taken_before_the_erasure_still_verify(client: TestClient, erased: dict[str, Any],
-                                                      services: Services, settings: Settings) -> None:
+                                                      services: Services, settings: Settings,
+                                                      go_verifier: GoVerifier) -> None:
     event_id, auth = erased["statement"]["event_id"], erased["recorder"]
-    vkey = parse_verifier_key(client.get("/log/key", headers=auth).text)
+    vkey_text = client.get("/log/key", headers=auth).text.strip()
+    vkey = parse_verifier_key(vkey_text)
     assert verify_receipt(erased["before"]["receipt"], vkey)["event_id"] == event_id
     now = client.get(f"/events/{event_id}/proof", headers=auth).json()
-    assert now["leaf"] == erased["before"]["proof"]["leaf"]  # the leaf never changed
+    before = erased["before"]["proof"]
+    assert now["leaf"] == before["leaf"]  # the leaf never changed
     assert sorted(name for _, name, _ in now["disclosures"]) == ["note", "sources[0]", "text"]
     receipt = client.get(f"/events/{event_id}/receipt", headers=auth).json()
     assert verify_receipt(receipt, vkey)["log_index"] == erased["statement"]["log_index"]
-    first = erased["before"]["proof"]["tree_size"]
-    second = int(client.get("/log/checkpoint", headers=auth).text.split("\n")[1])
-    assert client.get("/log/consistency", params={"first": first, "second": second}, headers=auth).status_code == 200
+    # The independent verifier: the proof saved before still holds, and today's signed tree
+    # extends the one signed before the erasure.
+    first, first_root = checkpoint_of(go_verifier.verify_note(vkey_text, before["checkpoint"]))
+    go_verifier.check_inclusion(erased["statement"]["log_index"], first, bytes.fromhex(before["leaf_hash"]),
+                                [base64.b64decode(h) for h in before["inclusion"]], first_root)
+    second, second_root = checkpoint_of(go_verifier.verify_note(vkey_text, client.get("/log/checkpoint",
+                                                                                      headers=auth).text))
+    consistency = client.get("/log/consistency", params={"first": first, "second": second}, headers=auth).json()
+    go_verifier.check_consistency(first, second, first_root, second_root,
+                                  [base64.b64decode(h) for h in consistency["consistency"]])
     assert verify_log(services.log.event_log, signed=services.signer.last_signed(), url=settings.db)["ok"]
+
+
+def checkpoint_of(text: str) -> tuple[int, bytes]:
+    _, size, root = text.split("\n")[:3]
+    return int(size), base64.b64decode(root)
 
 
 def test_a_correction_of_an_erased_field_does_not_bring_it_back(client: TestClient, erased: dict[str, Any]) -> None:
