@@ -8,7 +8,9 @@ SQLite itself is marked `sqlite_only` and runs once."""
 
 from __future__ import annotations
 
+import fcntl
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,8 +40,25 @@ OPENING: dict[str, Any] = {
 }
 
 
+# Tests run in several processes (pytest-xdist) against one PostgreSQL server. Each test's
+# database is its own, but a test that restarts the server takes it from everyone: such a test
+# holds this file's lock exclusively, every other PostgreSQL test holds it shared.
+POSTGRES_LOCK = Path(tempfile.gettempdir()) / "negotiation-log-tests-postgres.lock"
+
+
 @pytest.fixture
-def pg_url() -> Iterator[str]:
+def postgres_in_use(request: pytest.FixtureRequest) -> Iterator[None]:
+    exclusive = request.node.get_closest_marker("restarts_postgres") is not None
+    with POSTGRES_LOCK.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@pytest.fixture
+def pg_url(postgres_in_use: None) -> Iterator[str]:
     """A fresh, empty PostgreSQL database, dropped afterwards."""
     if not POSTGRES_URL:
         pytest.skip("set NEGOTIATION_LOG_TEST_POSTGRES=postgresql://... to run PostgreSQL tests")

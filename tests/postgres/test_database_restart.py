@@ -110,6 +110,7 @@ def under_load(pg_url: str, serving: Any, fault: Callable[[], None]) -> dict[str
     return figures
 
 
+@pytest.mark.restarts_postgres
 def test_a_database_restart_under_load_costs_only_a_wait(pg_url: str, serving: Any, restartable: None) -> None:
     def restart() -> None:
         time.sleep(1.5)
