@@ -12,20 +12,9 @@ from pydantic import TypeAdapter
 from domain.event_examples import EXAMPLES
 from domain.event_types import AnyEvent
 
-REF = "#/components/schemas/{model}"
+from api.answers import Problem
 
-PROBLEM_SCHEMA = {
-    "type": "object",
-    "description": "RFC 9457 problem details",
-    "properties": {
-        "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
-        "detail": {"type": "string", "description": "names the field or rule"},
-        "rule": {"type": "string"}, "index": {"type": "integer", "description": "the event of a batch"},
-        "errors": {"type": "array", "items": {"type": "object", "properties": {
-            "field": {"type": "string"}, "message": {"type": "string"}}}},
-    },
-    "required": ["type", "title", "status", "detail"],
-}
+REF = "#/components/schemas/{model}"
 
 _examples = {kind: {"summary": kind, "value": example} for kind, example in EXAMPLES.items()}
 _batch_example = {"batch": {"summary": "a batch, stored all or nothing",
@@ -81,7 +70,9 @@ def install(app: FastAPI) -> None:
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components.update(event_schema.pop("$defs", {}))
         components["Event"] = event_schema
-        components["Problem"] = PROBLEM_SCHEMA
+        problem = Problem.model_json_schema(ref_template=REF)
+        components.update(problem.pop("$defs", {}))
+        components["Problem"] = problem
         schema["components"]["securitySchemes"] = {"bearer": {
             "type": "http", "scheme": "bearer",
             "description": "a token from `negotiation-log token create`; GETs other than /audit* "

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from domain.application import AppendRequest
 from domain.valid_time import format_utc
 
+from api.answers import StoredEvent
 from api.auth import Admin
 from api.body import parse_json, request_fingerprint
 from api.openapi_docs import problem_responses
@@ -49,6 +50,7 @@ def erasure_event(body: Any) -> dict[str, Any]:
 
 
 @router.post("/negotiations/{negotiation_id}/erasures", status_code=201, summary="Erase fields of an event",
+             response_model=StoredEvent, response_description="the stored record.erased event",
              description="Deletes the values and salts of the named fields of one event, everywhere the service "
                          "keeps them, and records a `record.erased` event (who, when, which fields, why: never the "
                          "values). The event's leaf, and so every proof, checkpoint and receipt, stays valid; the "

@@ -16,10 +16,12 @@ from starlette.types import Receive, Scope, Send
 
 from projections.log_query import LogFilter, feed_page
 
+from api.answers import EventPage
 from api.auth import Reader, ServicesDep, authenticate
 from api.log_filters import StreamFilter, position
 from api.openapi_docs import problem_responses
 from api.problems import Problem
+from api.responses import JSONBody
 from api.services import Services
 from api.stream_slots import StreamSlot
 
@@ -37,12 +39,13 @@ LastEventId = Annotated[str | None, Header(alias="Last-Event-ID",
                                            description="resume after this position (sent by EventSource on reconnect)")]
 
 
-@router.get("/events", summary="The global log in position order", responses=problem_responses(401, 422))
+@router.get("/events", summary="The global log in position order", response_model=EventPage,
+            responses=problem_responses(401, 422))
 async def list_events(svc: ServicesDep, _: Reader, flt: StreamFilter, after: After = None,
-                      limit: Limit = 100) -> dict[str, Any]:
+                      limit: Limit = 100) -> JSONBody:
     start = position("after", after) or 0
     page = await run_in_threadpool(feed_page, svc.queries, flt, start, limit)
-    return page.as_dict()
+    return JSONBody(page.as_dict())
 
 
 @router.get("/events/stream", summary="Live feed of the log as server-sent events",

@@ -3,7 +3,7 @@ and C2SP hash tiles, so that a third party can check the log with standard tooli
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 from fastapi.concurrency import run_in_threadpool
@@ -11,10 +11,12 @@ from fastapi.responses import PlainTextResponse, Response
 
 from domain.merkle import parse_tile_path
 
+from api.answers import ConsistencyProof
 from api.auth import Reader, ServicesDep
 from api.log_filters import invalid, position
 from api.openapi_docs import problem_responses
 from api.problems import Problem
+from api.responses import JSONBody
 
 router = APIRouter(tags=["verifiable log"])
 
@@ -41,9 +43,10 @@ async def verifier_key(svc: ServicesDep, _: Reader) -> PlainTextResponse:
 
 @router.get("/log/consistency", summary="A consistency proof between two tree sizes",
             description="RFC 9162 §2.1.4: proves that the tree of `second` leaves extends the tree of `first`.",
-            responses=problem_responses(401, 422))
-async def consistency(svc: ServicesDep, _: Reader, first: TreeSize, second: TreeSize) -> dict[str, Any]:
-    return await run_in_threadpool(svc.proofs.consistency, tree_size("first", first), tree_size("second", second))
+            response_model=ConsistencyProof, responses=problem_responses(401, 422))
+async def consistency(svc: ServicesDep, _: Reader, first: TreeSize, second: TreeSize) -> JSONBody:
+    return JSONBody(await run_in_threadpool(svc.proofs.consistency, tree_size("first", first),
+                                            tree_size("second", second)))
 
 
 def tree_size(field: str, text: str) -> int:
