@@ -35,7 +35,7 @@ def _trail(svc: Services, flt: LogFilter, limit: int, start: int | None, order: 
             "order": order, "filters": flt.echo(), "position": head}
 
 
-@router.get("/audit", summary="Who recorded which event, and when",
+@router.get("/audit", name="list_audit_events", summary="Who recorded which event, and when",
             description="Events as stored (each with `recorded_by` and `recorded_at`), filtered by "
                         "principal, negotiation, type and recorded time (`since`/`until`, inclusive), "
                         "in position order, with cursor pagination.",
@@ -55,7 +55,7 @@ def _verify(svc: Services) -> dict[str, Any]:
     return result
 
 
-@router.get("/audit/verify", summary="Re-check every leaf and tree node from storage",
+@router.get("/audit/verify", name="verify_log", summary="Re-check every leaf and tree node from storage",
             description="Recomputes every leaf from the stored values and salts and the tree from the leaves, "
                         "and holds the tree to the last checkpoint this service signed. `first_bad_position` "
                         "names the first event that fails; `problems` says what failed.",

@@ -49,7 +49,8 @@ def erasure_event(body: Any) -> dict[str, Any]:
     return {"type": "record.erased", "occurred_at": format_utc(datetime.now(timezone.utc)), **body}
 
 
-@router.post("/negotiations/{negotiation_id}/erasures", status_code=201, summary="Erase fields of an event",
+@router.post("/negotiations/{negotiation_id}/erasures", status_code=201, name="erase_fields",
+             summary="Erase fields of an event",
              response_model=StoredEvent, response_description="the stored record.erased event",
              description="Deletes the values and salts of the named fields of one event, everywhere the service "
                          "keeps them, and records a `record.erased` event (who, when, which fields, why: never the "

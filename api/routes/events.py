@@ -15,7 +15,7 @@ from api.responses import JSONBody
 from api.routes import log as log_routes
 from api.services import Services
 
-router = APIRouter(tags=["reading"])
+router = APIRouter()
 
 
 def event_with_corrections(svc: Services, event_id: str) -> dict[str, Any]:
@@ -25,13 +25,15 @@ def event_with_corrections(svc: Services, event_id: str) -> dict[str, Any]:
             "retracted": any(e["type"] == "record.retracted" for e in touching)}
 
 
-@router.get("/events/{event_id}", summary="One stored event, as recorded, with its corrections",
+@router.get("/events/{event_id}", tags=["reading"],
+            summary="One stored event, as recorded, with its corrections",
             response_model=EventWithCorrections, responses=problem_responses(401, 404))
 async def get_event(event_id: str, svc: ServicesDep, _: Reader) -> JSONBody:
     return JSONBody(await run_in_threadpool(event_with_corrections, svc, event_id))
 
 
-@router.get("/events/{event_id}/proof", summary="The event's leaf, inclusion proof and disclosures",
+@router.get("/events/{event_id}/proof", name="get_inclusion_proof",
+            summary="The event's leaf, inclusion proof and disclosures",
             tags=["verifiable log"], response_model=InclusionProof,
             description="RFC 9162 §2.1.3 inclusion proof of the event's leaf in the tree of `tree_size` leaves "
                         "(default: the latest checkpoint's, then included as `checkpoint`), with the "

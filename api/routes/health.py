@@ -10,6 +10,6 @@ from api.responses import JSONBody
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health", summary="Is the service up?", response_model=Health)
+@router.get("/health", name="get_health", summary="Is the service up?", response_model=Health)
 async def health() -> JSONBody:
     return JSONBody({"status": "ok"})

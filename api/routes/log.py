@@ -24,7 +24,8 @@ TEXT = "text/plain; charset=utf-8"
 TreeSize = Annotated[str, Query(description="a tree size: a number of leaves", examples=["12"])]
 
 
-@router.get("/log/checkpoint", summary="The log's latest signed checkpoint", response_class=PlainTextResponse,
+@router.get("/log/checkpoint", name="get_checkpoint", summary="The log's latest signed checkpoint",
+            response_class=PlainTextResponse,
             description="A C2SP tlog-checkpoint signed note (origin, tree size, base64 root hash, then the "
                         "Ed25519 signature line), covering every event committed before the request. 409 if "
                         "the log no longer extends the last checkpoint signed.",
@@ -34,14 +35,15 @@ async def checkpoint(svc: ServicesDep, _: Reader) -> PlainTextResponse:
     return PlainTextResponse(signed.note, media_type=TEXT, headers={"Cache-Control": "no-cache"})
 
 
-@router.get("/log/key", summary="The C2SP verifier key that checkpoints verify with",
+@router.get("/log/key", name="get_verifier_key", summary="The C2SP verifier key that checkpoints verify with",
             response_class=PlainTextResponse, description="`<origin>+<key id>+<base64 key>`.",
             responses={200: {"content": {TEXT: {}}}, **problem_responses(401)})
 async def verifier_key(svc: ServicesDep, _: Reader) -> PlainTextResponse:
     return PlainTextResponse(svc.signer.verifier_key() + "\n", media_type=TEXT)
 
 
-@router.get("/log/consistency", summary="A consistency proof between two tree sizes",
+@router.get("/log/consistency", name="get_consistency_proof",
+            summary="A consistency proof between two tree sizes",
             description="RFC 9162 §2.1.4: proves that the tree of `second` leaves extends the tree of `first`.",
             response_model=ConsistencyProof, responses=problem_responses(401, 422))
 async def consistency(svc: ServicesDep, _: Reader, first: TreeSize, second: TreeSize) -> JSONBody:
@@ -56,7 +58,7 @@ def tree_size(field: str, text: str) -> int:
     return size
 
 
-@router.get("/tile/{tile_path:path}", summary="A C2SP tlog-tiles hash tile",
+@router.get("/tile/{tile_path:path}", name="get_tile", summary="A C2SP tlog-tiles hash tile",
             description="`<L>/<N>[.p/<W>]`: the hashes of tree level 8·L, from node N·256, 256 of them (or W "
                         "for a partial tile), 32 bytes each.",
             response_class=Response, responses={200: {"content": {"application/octet-stream": {}}},

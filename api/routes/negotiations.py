@@ -65,7 +65,8 @@ async def list_negotiations(svc: ServicesDep, _: Reader, axes: Axes, limit: Limi
     return JSONBody(await run_in_threadpool(_list, svc, axes, limit, _cursor(cursor)))
 
 
-@router.get("/negotiations/{negotiation_id}", summary="One negotiation's state", response_model=Negotiation,
+@router.get("/negotiations/{negotiation_id}", summary="One negotiation's state",
+            response_model=Negotiation,
             responses=problem_responses(401, 404, 422))
 async def get_negotiation(negotiation_id: str, svc: ServicesDep, _: Reader, axes: Axes) -> JSONResponse:
     state = await run_in_threadpool(negotiation_state, svc, negotiation_id, axes)

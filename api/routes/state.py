@@ -90,7 +90,8 @@ def _types(values: list[str] | None) -> frozenset[str]:
     return wanted
 
 
-@router.get("/negotiations/{negotiation_id}/timeline", summary="The negotiation's events in valid-time order", response_model=TimelinePage,
+@router.get("/negotiations/{negotiation_id}/timeline", summary="The negotiation's events in valid-time order",
+            response_model=TimelinePage,
             responses=problem_responses(401, 404, 422, 503))
 async def get_timeline(
     negotiation_id: str, svc: ServicesDep, _: Reader, axes: Axes, _slot: ExpensiveRead,
@@ -109,8 +110,8 @@ async def get_timeline(
     return await _answer(lambda: models.timeline(negotiation_id, wanted, limit=limit, cursor=cursor), axes.echo())
 
 
-@router.get("/negotiations/{negotiation_id}/changes", summary="What changed between two valid times", response_model=Changes,
-            responses=problem_responses(401, 404, 422, 503))
+@router.get("/negotiations/{negotiation_id}/changes", summary="What changed between two valid times",
+            response_model=Changes, responses=problem_responses(401, 404, 422, 503))
 async def get_changes(
     negotiation_id: str, svc: ServicesDep, _: Reader, axes: Axes, _slot: ExpensiveRead,
     start: Annotated[str | None, Query(alias="from", description="compare the state just before this time "

@@ -76,7 +76,8 @@ def _created(body: Any, result: AppendResult, location: str) -> JSONBody:
     return JSONBody(body, status_code=201, headers=created_headers(result, location))
 
 
-@router.post("/negotiations", status_code=201, summary="Open a negotiation", response_model=OpenedNegotiation,
+@router.post("/negotiations", status_code=201, summary="Open a negotiation",
+             response_model=OpenedNegotiation,
              openapi_extra={**OPENING_BODY, "parameters": [KEY_DOC]},
              responses=problem_responses(400, 401, 403, 409, 413, 422))
 async def open_negotiation(request: Request, principal: Recorder) -> JSONBody:
