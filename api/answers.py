@@ -540,4 +540,5 @@ class Problem(BaseModel):
     detail: str = Field(description="names the field or rule")
     rule: str | None = None
     index: int | None = Field(None, description="the event of a batch")
-    errors: list[ProblemFieldError] | None = None
+    errors: list[ProblemFieldError] | None = Field(None, description="for validation errors: each field refused")
+    correlation_id: str | None = Field(None, description="on a 500: names the failure in the service's log")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib import metadata
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
@@ -70,9 +71,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             app.state.services.close()
 
     # Swagger UI and ReDoc assets are served from the package, never from a CDN.
-    app = FastAPIOffline(title="negotiation-log", version="1.0.0", description=DESCRIPTION, lifespan=lifespan,
-                         default_response_class=JSONBody, openapi_tags=TAGS,
-                         generate_unique_id_function=operation_id)
+    # The document's version is the package's: one number for what a client was generated from.
+    app = FastAPIOffline(title="negotiation-log", version=metadata.version("negotiation-log"),
+                         description=DESCRIPTION, lifespan=lifespan, default_response_class=JSONBody,
+                         openapi_tags=TAGS, generate_unique_id_function=operation_id)
     # FastAPIOffline is a function that builds a plain FastAPI; ours is that plus the front.
     app.__class__ = Service
     assert isinstance(app, Service)

@@ -1,4 +1,4 @@
-"""Erasure: POST /negotiations/{id}/erasures (CONTRACT §10), for admins."""
+"""Erasure: POST /negotiations/{id}/erasures (docs/api.md §10), for admins."""
 
 from __future__ import annotations
 

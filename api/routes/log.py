@@ -1,4 +1,4 @@
-"""The verifiable log (CONTRACT §9): signed checkpoints, the verifier key, consistency proofs
+"""The verifiable log (docs/api.md §9): signed checkpoints, the verifier key, consistency proofs
 and C2SP hash tiles, so that a third party can check the log with standard tooling."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Reading state (CONTRACT §5): rounds, disputes, proposals and commitments, one or a page,
+"""Reading state (docs/api.md §5): rounds, disputes, proposals and commitments, one or a page,
 the timeline and the changes between two dates; every answer on both time axes.
 
 No `from __future__ import annotations` here: the per-kind routes name their key parameter

@@ -4,6 +4,7 @@ name their functions after them), one tag each, and the live feed as server-sent
 from __future__ import annotations
 
 import re
+from importlib import metadata
 from typing import Any
 
 import pytest
@@ -74,3 +75,8 @@ def test_the_live_feed_is_documented_as_server_sent_events(operations: dict) -> 
     assert set(answer["content"]) == {"text/event-stream"}
     example = answer["content"]["text/event-stream"]["example"]
     assert example.startswith("id: 12\r\ndata: {") and "`id:`" in answer["description"]
+
+
+def test_the_document_has_the_packages_version() -> None:
+    document = create_app(Settings(db=":memory:")).openapi()
+    assert document["info"]["version"] == metadata.version("negotiation-log")
