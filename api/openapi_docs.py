@@ -3,6 +3,8 @@ event type) and the problem+json error responses."""
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from fastapi import FastAPI
@@ -57,6 +59,18 @@ def _document_problems(paths: dict[str, Any]) -> None:
                     responses[str(code)] = problem
 
 
+def _drop_unused(components: dict[str, Any], paths: dict[str, Any]) -> None:
+    """Drops the schemas nothing refers to (FastAPI's validation-error shape, which our problems
+    replace), so that a client generated from the document has no models no answer uses."""
+    used: set[str] = set()
+    found = set(re.findall(r'"#/components/schemas/([^"]+)"', json.dumps(paths)))
+    while found - used:
+        used |= found
+        found = set(re.findall(r'"#/components/schemas/([^"]+)"', json.dumps([components[n] for n in used])))
+    for name in set(components) - used:
+        del components[name]
+
+
 def install(app: FastAPI) -> None:
     """Adds the event schemas to the generated document (the routes parse bodies themselves,
     so FastAPI would not otherwise know them)."""
@@ -80,6 +94,7 @@ def install(app: FastAPI) -> None:
         schema["security"] = [{"bearer": []}]
         schema["paths"]["/health"]["get"]["security"] = []
         _document_problems(schema["paths"])
+        _drop_unused(components, schema["paths"])
         app.openapi_schema = schema
         return schema
 
