@@ -29,7 +29,11 @@ TreeSize = Annotated[str, Query(description="a tree size: a number of leaves", e
             description="A C2SP tlog-checkpoint signed note (origin, tree size, base64 root hash, then the "
                         "Ed25519 signature line), covering every event committed before the request. 409 if "
                         "the log no longer extends the last checkpoint signed.",
-            responses={200: {"content": {TEXT: {}}}, **problem_responses(401, 409)})
+            responses={200: {"description": "a C2SP signed note", "content": {TEXT: {
+                "schema": {"type": "string"},
+                "example": "negotiation-log/7a383bfaf3f4735e\n33\nGXEvhyD5RebjDyP3ElYiA9uVz8THlkbGSGePZNs0CTk=\n\n"
+                           "\u2014 negotiation-log/7a383bfaf3f4735e 1kU2Yl0sr1Kd...\n"}}},
+                       **problem_responses(401, 409)})
 async def checkpoint(svc: ServicesDep, _: Reader) -> PlainTextResponse:
     signed = await run_in_threadpool(svc.signer.latest)
     return PlainTextResponse(signed.note, media_type=TEXT, headers={"Cache-Control": "no-cache"})
@@ -37,7 +41,10 @@ async def checkpoint(svc: ServicesDep, _: Reader) -> PlainTextResponse:
 
 @router.get("/log/key", name="get_verifier_key", summary="The C2SP verifier key that checkpoints verify with",
             response_class=PlainTextResponse, description="`<origin>+<key id>+<base64 key>`.",
-            responses={200: {"content": {TEXT: {}}}, **problem_responses(401)})
+            responses={200: {"description": "the verifier key, one line", "content": {TEXT: {
+                "schema": {"type": "string"},
+                "example": "negotiation-log/7a383bfaf3f4735e+d4e5f6a7+AXcM...\n"}}},
+                       **problem_responses(401)})
 async def verifier_key(svc: ServicesDep, _: Reader) -> PlainTextResponse:
     return PlainTextResponse(svc.signer.verifier_key() + "\n", media_type=TEXT)
 

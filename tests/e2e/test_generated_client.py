@@ -129,6 +129,8 @@ def test_a_generated_client_records_and_reads_with_typed_models(
 
     proof = operation("verifiable_log", "get_inclusion_proof").sync(scheduled.event_id, client=client)
     assert isinstance(proof, models.InclusionProof) and proof.log_index == 1
+    checkpoint = operation("verifiable_log", "get_checkpoint").sync(client=client)
+    assert isinstance(checkpoint, str) and checkpoint.splitlines()[1] == "6"  # a signed note, as text
     verified = operation("audit", "verify_log").sync(client=auditor)
     assert isinstance(verified, models.VerifyResult) and verified.ok and verified.checked == 6
 
