@@ -168,9 +168,12 @@ def answers(client: TestClient, tokens: dict[str, str]) -> list[tuple[str, str, 
 
 
 def json_operations(document: dict[str, Any]) -> set[tuple[str, str]]:
+    """The operations that answer success with JSON of the API's own."""
+    def answers_json(operation: dict[str, Any]) -> bool:
+        return any(code.startswith("2") and "application/json" in answer.get("content", {})
+                   for code, answer in operation["responses"].items())
     return {(method, path) for path, item in document["paths"].items() for method, operation in item.items()
-            if (method, path) not in DOWNLOADS and any(code.startswith("2") and "application/json" in answer.get("content", {})
-                   for code, answer in operation["responses"].items())}
+            if (method, path) not in DOWNLOADS and answers_json(operation)}
 
 
 def test_every_answer_matches_the_schema_its_operation_declares(client: TestClient, tokens: dict[str, str],
