@@ -4,12 +4,18 @@ name their functions after them), one tag each, and the live feed as server-sent
 from __future__ import annotations
 
 import re
+import typing
 from importlib import metadata
 from typing import Any
 
 import pytest
+from fastapi.routing import APIRoute
+from starlette.responses import Response
 
 from api.app import create_app
+from api.routes import (
+    audit, erasures, events, export, feed, health, log, metrics, negotiations, state, tokens, writes,
+)
 from api.settings import Settings
 
 OPERATION_IDS = {
@@ -80,3 +86,16 @@ def test_the_live_feed_is_documented_as_server_sent_events(operations: dict) -> 
 def test_the_document_has_the_packages_version() -> None:
     document = create_app(Settings(db=":memory:")).openapi()
     assert document["info"]["version"] == metadata.version("negotiation-log")
+
+
+def test_answers_are_documented_never_validated_on_the_way_out() -> None:
+    """A route with a declared answer returns a ready Response, which FastAPI passes through:
+    were it to return a dict, FastAPI would validate and re-serialize it against the model,
+    at a cost to every request (and the wire bytes could change)."""
+    routers = (audit, erasures, events, export, feed, health, log, metrics, negotiations, state, tokens, writes)
+    documented = [route for module in routers for route in module.router.routes
+                  if isinstance(route, APIRoute) and route.response_model is not None]
+    assert len(documented) >= 25
+    for route in documented:
+        returned = typing.get_type_hints(route.endpoint)["return"]
+        assert isinstance(returned, type) and issubclass(returned, Response), (route.path, returned)
