@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib import metadata
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -25,6 +27,23 @@ DESCRIPTION = """An event-sourced, bitemporal, tamper-evident log of negotiation
 Every development is an immutable event; state endpoints answer for any valid time (`as_of`)
 and any recorded time (`known_at`). Send `Authorization: Bearer <token>`; errors are RFC 9457
 `application/problem+json`."""
+
+
+TAGS = [
+    {"name": "recording", "description": "Opening negotiations, appending events, erasing fields"},
+    {"name": "reading", "description": "State on both time axes, the timeline, changes, exports, the global log"},
+    {"name": "verifiable log", "description": "Checkpoints, proofs, receipts and tiles a third party can check"},
+    {"name": "audit", "description": "Who recorded what, and the log's own check"},
+    {"name": "admin", "description": "Tokens and metrics"},
+    {"name": "health", "description": "Liveness"},
+]
+
+
+def operation_id(route: APIRoute) -> str:
+    """The route's name (its function's, or the `name=` it was given): short and stable, where
+    FastAPI's default spells out the path and method (`get_round_negotiations__...__get`), which
+    generated clients then use as function names. tests/http/test_openapi_operations.py pins them."""
+    return route.name
 
 
 class Service(FastAPI):
@@ -52,8 +71,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             app.state.services.close()
 
     # Swagger UI and ReDoc assets are served from the package, never from a CDN.
-    app = FastAPIOffline(title="negotiation-log", version="1.0.0", description=DESCRIPTION, lifespan=lifespan,
-                         default_response_class=JSONBody)
+    # The document's version is the package's: one number for what a client was generated from.
+    app = FastAPIOffline(title="negotiation-log", version=metadata.version("negotiation-log"),
+                         description=DESCRIPTION, lifespan=lifespan, default_response_class=JSONBody,
+                         openapi_tags=TAGS, generate_unique_id_function=operation_id)
     # FastAPIOffline is a function that builds a plain FastAPI; ours is that plus the front.
     app.__class__ = Service
     assert isinstance(app, Service)

@@ -3,6 +3,8 @@ event type) and the problem+json error responses."""
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from fastapi import FastAPI
@@ -12,20 +14,9 @@ from pydantic import TypeAdapter
 from domain.event_examples import EXAMPLES
 from domain.event_types import AnyEvent
 
-REF = "#/components/schemas/{model}"
+from api.answers import Problem
 
-PROBLEM_SCHEMA = {
-    "type": "object",
-    "description": "RFC 9457 problem details",
-    "properties": {
-        "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
-        "detail": {"type": "string", "description": "names the field or rule"},
-        "rule": {"type": "string"}, "index": {"type": "integer", "description": "the event of a batch"},
-        "errors": {"type": "array", "items": {"type": "object", "properties": {
-            "field": {"type": "string"}, "message": {"type": "string"}}}},
-    },
-    "required": ["type", "title", "status", "detail"],
-}
+REF = "#/components/schemas/{model}"
 
 _examples = {kind: {"summary": kind, "value": example} for kind, example in EXAMPLES.items()}
 _batch_example = {"batch": {"summary": "a batch, stored all or nothing",
@@ -68,6 +59,18 @@ def _document_problems(paths: dict[str, Any]) -> None:
                     responses[str(code)] = problem
 
 
+def _drop_unused(components: dict[str, Any], paths: dict[str, Any]) -> None:
+    """Drops the schemas nothing refers to (FastAPI's validation-error shape, which our problems
+    replace), so that a client generated from the document has no models no answer uses."""
+    used: set[str] = set()
+    found = set(re.findall(r'"#/components/schemas/([^"]+)"', json.dumps(paths)))
+    while found - used:
+        used |= found
+        found = set(re.findall(r'"#/components/schemas/([^"]+)"', json.dumps([components[n] for n in used])))
+    for name in set(components) - used:
+        del components[name]
+
+
 def install(app: FastAPI) -> None:
     """Adds the event schemas to the generated document (the routes parse bodies themselves,
     so FastAPI would not otherwise know them)."""
@@ -81,7 +84,9 @@ def install(app: FastAPI) -> None:
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components.update(event_schema.pop("$defs", {}))
         components["Event"] = event_schema
-        components["Problem"] = PROBLEM_SCHEMA
+        problem = Problem.model_json_schema(ref_template=REF)
+        components.update(problem.pop("$defs", {}))
+        components["Problem"] = problem
         schema["components"]["securitySchemes"] = {"bearer": {
             "type": "http", "scheme": "bearer",
             "description": "a token from `negotiation-log token create`; GETs other than /audit* "
@@ -89,6 +94,7 @@ def install(app: FastAPI) -> None:
         schema["security"] = [{"bearer": []}]
         schema["paths"]["/health"]["get"]["security"] = []
         _document_problems(schema["paths"])
+        _drop_unused(components, schema["paths"])
         app.openapi_schema = schema
         return schema
 

@@ -1,4 +1,4 @@
-"""The two time axes as query parameters (CONTRACT §2), parsed once for every state endpoint."""
+"""The two time axes as query parameters (docs/api.md §2), parsed once for every state endpoint."""
 
 from __future__ import annotations
 

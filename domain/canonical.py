@@ -1,4 +1,4 @@
-"""Canonical JSON as RFC 8785 (JCS) defines it (CONTRACT §9): sorted keys, no whitespace,
+"""Canonical JSON as RFC 8785 (JCS) defines it (docs/api.md §9): sorted keys, no whitespace,
 UTF-8, numbers as ECMAScript writes them, so that a verifier in any language gets the bytes
 every digest and leaf is computed over.
 

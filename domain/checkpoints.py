@@ -1,4 +1,4 @@
-"""Signing checkpoints (C2SP tlog-checkpoint, CONTRACT §9) without ever signing a rewritten log.
+"""Signing checkpoints (C2SP tlog-checkpoint, docs/api.md §9) without ever signing a rewritten log.
 
 The service keeps the last checkpoint it signed outside the database, in a file beside its
 key (`<key>.<origin>.checkpoint`, the signed note itself). Before it signs a tree of N leaves it takes

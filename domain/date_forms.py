@@ -1,5 +1,5 @@
 """One time as text → the first and last instant it can denote (UTC, inclusive), for the forms
-of CONTRACT §2 and the EDTF (ISO 8601-2) level 1 dates of §11:
+of docs/api.md §2 and the EDTF (ISO 8601-2) level 1 dates of §11:
 
 - plain: `YYYY`, `YYYY-MM`, `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM[:SS[.f]]` with `Z`, `±HH:MM` or
   nothing (UTC);

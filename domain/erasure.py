@@ -1,4 +1,4 @@
-"""Erasure (CONTRACT §10), the pure part: which fields of a stored event may be erased, and
+"""Erasure (docs/api.md §10), the pure part: which fields of a stored event may be erased, and
 the event as it reads once they are.
 
 An erased field's value and salt are deleted; the digest its leaf committed to is kept, so the

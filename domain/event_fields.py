@@ -1,4 +1,4 @@
-"""Field types and shapes shared by the event models (CONTRACT §3–4), and the translation of
+"""Field types and shapes shared by the event models (docs/api.md §3–4), and the translation of
 pydantic's errors into `FieldError`s whose messages name the rule that was broken.
 
 Every string type is strict (no number-to-string coercion), bounded, and refuses NUL, so that
@@ -151,7 +151,7 @@ def _pattern(pattern: str, message: str) -> Any:
                      WithJsonSchema({"type": "string", "pattern": f"^{pattern}$"})]
 
 
-# How event-data tools name actors (CONTRACT §11): a code such as ISO 3166-1 alpha-3 `RUS` (or a
+# How event-data tools name actors (docs/api.md §11): a code such as ISO 3166-1 alpha-3 `RUS` (or a
 # CAMEO/PLOVER actor code such as `RUSGOV`), and a Wikidata item.
 ActorCode = _pattern(r"[A-Z][A-Z0-9]{1,31}",
                      "must be an actor code of 2-32 capital letters or digits, such as RUS (ISO 3166-1 alpha-3)")

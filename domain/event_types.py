@@ -1,4 +1,4 @@
-"""The event types of CONTRACT §4 as pydantic models: each model is the object a client submits,
+"""The event types of docs/api.md §4 as pydantic models: each model is the object a client submits,
 envelope fields (§3) and the type's data fields side by side at the top level.
 
 Validation here is about shape only. Whether a referenced participant, round or event exists is
@@ -32,7 +32,7 @@ def _add_example(schema: dict[str, Any], cls: type[BaseModel]) -> None:
 
 
 class Event(BaseModel):
-    """Envelope fields common to every event type (CONTRACT §3)."""
+    """Envelope fields common to every event type (docs/api.md §3)."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=_add_example)
 
@@ -326,7 +326,7 @@ class RecordRetracted(Event):
 
 class RecordErased(Event):
     """Fields of an earlier event erased: their values and salts deleted, the digests its leaf
-    commits to kept (CONTRACT §10). Recorded through POST /negotiations/{id}/erasures (role
+    commits to kept (docs/api.md §10). Recorded through POST /negotiations/{id}/erasures (role
     admin), never among ordinary appends; `fields` names them as leaves do (`sources[1]`)."""
 
     type: Literal["record.erased"]
@@ -382,7 +382,7 @@ def validate_event(obj: object, erased: Sequence[str] = ()) -> ValidatedEvent:
     fields = event.model_dump(mode="json", exclude_unset=True)
     if not fields.get("sources", True) and not erased:
         # No sources, said as [] or null, is no sources: the leaf commits to each entry
-        # (CONTRACT §9), and an empty list or a null has none to commit to.
+        # (docs/api.md §9), and an empty list or a null has none to commit to.
         del fields["sources"]
     return ValidatedEvent(kind, fields, parse_valid_time(fields["occurred_at"]))
 

@@ -1,4 +1,4 @@
-"""The committed form of an event: its leaf in the log's Merkle tree (CONTRACT §9).
+"""The committed form of an event: its leaf in the log's Merkle tree (docs/api.md §9).
 
 A leaf holds the envelope values and, for every field the client sent, a salted digest
 instead of the value:

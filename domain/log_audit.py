@@ -1,4 +1,4 @@
-"""Re-checking the whole log from storage (CONTRACT §6): every leaf recomputed from the values
+"""Re-checking the whole log from storage (docs/api.md §6): every leaf recomputed from the values
 and salts still stored (and the stored digest where a field was erased), every tree node
 recomputed from the leaves, and, given a signed checkpoint, the tree at its size compared
 with the root it signed.

@@ -1,4 +1,4 @@
-"""Named principals and their bearer tokens (CONTRACT §7).
+"""Named principals and their bearer tokens (docs/api.md §7).
 
 Only a SHA-256 of each token is stored: tokens are 256-bit random strings, so a fast hash is
 enough to make a stolen table useless, and lookups stay one indexed query."""

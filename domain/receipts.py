@@ -1,4 +1,4 @@
-"""Receipts (CONTRACT §9): everything a third party needs, with the log's verifier key and
+"""Receipts (docs/api.md §9): everything a third party needs, with the log's verifier key and
 nothing else, to check offline that one event is on record —
 
     {"event": …, "disclosures": [[salt, name, value], …], "leaf": base64, "proof": tlog-proof}
@@ -9,7 +9,7 @@ checkpoint's tree at the proof's index; each disclosure hashes to the digest the
 for its field; the event's envelope is the leaf's, and its fields are exactly what the
 disclosures disclose (or what it says was erased), and what it derives from them (the bounds
 of `occurred_at`) is what they derive. A receipt holds nothing that is not checked: `position`,
-the storage's own order, which no leaf commits to (CONTRACT §9), is left out. Pure."""
+the storage's own order, which no leaf commits to (docs/api.md §9), is left out. Pure."""
 
 from __future__ import annotations
 

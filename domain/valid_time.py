@@ -1,4 +1,4 @@
-"""Valid time (CONTRACT §2, §11): the `occurred_at` forms a client may give, and the UTC bounds
+"""Valid time (docs/api.md §2, §11): the `occurred_at` forms a client may give, and the UTC bounds
 derived from them.
 
 Every form denotes a closed range of instants. A date-time is a point; a year, month or day

@@ -1,4 +1,4 @@
-"""What changed in a negotiation's state between two valid times (CONTRACT §5 `changes`):
+"""What changed in a negotiation's state between two valid times (docs/api.md §5 `changes`):
 entities added, removed, and fields changed with their values before and after. Pure."""
 
 from __future__ import annotations

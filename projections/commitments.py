@@ -1,4 +1,4 @@
-"""The commitment read model (CONTRACT §5): what parties agreed to do, whether it was done,
+"""The commitment read model (docs/api.md §5): what parties agreed to do, whether it was done,
 and the history that says so. A pure fold over the commitment's facts in valid-time order.
 
 Status follows the latest status-moving event in valid time, except that an established

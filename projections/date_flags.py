@@ -1,4 +1,4 @@
-"""The `approximate` / `uncertain` flags of a view (CONTRACT §11): a view says
+"""The `approximate` / `uncertain` flags of a view (docs/api.md §11): a view says
 `"approximate": true` when any date it shows carries `~` or `%`, and `"uncertain": true` when
 any carries `?` or `%`. Like an event's, the flags appear only when true. Pure."""
 

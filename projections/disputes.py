@@ -1,4 +1,4 @@
-"""The dispute read model (CONTRACT §5): an agenda item's status, each participant's latest
+"""The dispute read model (docs/api.md §5): an agenda item's status, each participant's latest
 position, and the rounds where it was discussed. A pure fold over the dispute's facts in
 valid-time order.
 

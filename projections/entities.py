@@ -78,6 +78,6 @@ def since(state: dict[str, Any]) -> datetime:
 
 
 def last_position(events: Iterable[dict[str, Any]], known_at: datetime | None = None) -> int:
-    """The highest position among the events an answer was computed from (CONTRACT §5
-    "position"), whether or not they fell before `as_of`."""
+    """The highest position among the events an answer was computed from (docs/api.md §2,
+    `position`), whether or not they fell before `as_of`."""
     return max((e["position"] for e in known(events, known_at)), default=0)

@@ -1,4 +1,4 @@
-"""The proposal read model (CONTRACT §5): what a party tabled and each participant's latest
+"""The proposal read model (docs/api.md §5): what a party tabled and each participant's latest
 response. A pure fold over the proposal's facts in valid-time order.
 
 How several responses combine into one status: a withdrawn proposal is `withdrawn`; with no

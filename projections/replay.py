@@ -1,6 +1,6 @@
 """From a negotiation's stored events to the facts a fold should see.
 
-DESIGN: collect the events known at `known_at`, apply corrections to their targets, drop
+How: collect the events known at `known_at`, apply corrections to their targets, drop
 (or flag) retracted ones, order by (occurred_from, position), keep occurred_from <= as_of.
 Every read model, stored or time-travelled, goes through here, so "now" and "then" agree."""
 

@@ -1,4 +1,4 @@
-"""The round read model (CONTRACT §5): one meeting's status, venue, dates, delegations and the
+"""The round read model (docs/api.md §5): one meeting's status, venue, dates, delegations and the
 disputes discussed in it. A pure fold over the round's facts in valid-time order.
 
 Status follows the latest status-moving event in valid time (see STATUS_BY_TYPE); the one

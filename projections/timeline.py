@@ -1,4 +1,4 @@
-"""A negotiation's timeline (CONTRACT §5): its facts in valid-time order as they now read,
+"""A negotiation's timeline (docs/api.md §5): its facts in valid-time order as they now read,
 corrections applied, retracted ones kept but flagged. Pure."""
 
 from __future__ import annotations

@@ -11,9 +11,11 @@ from domain import verifications
 from domain.log_audit import verify_log
 from projections.log_query import LogFilter
 
+from api.answers import AuditPage, VerifyResult
 from api.auth import Auditor, ServicesDep
 from api.log_filters import AuditFilter, invalid, position
 from api.openapi_docs import problem_responses
+from api.responses import JSONBody
 from api.services import Services
 
 router = APIRouter(tags=["audit"])
@@ -33,18 +35,18 @@ def _trail(svc: Services, flt: LogFilter, limit: int, start: int | None, order: 
             "order": order, "filters": flt.echo(), "position": head}
 
 
-@router.get("/audit", summary="Who recorded which event, and when",
+@router.get("/audit", name="list_audit_events", summary="Who recorded which event, and when",
             description="Events as stored (each with `recorded_by` and `recorded_at`), filtered by "
                         "principal, negotiation, type and recorded time (`since`/`until`, inclusive), "
                         "in position order, with cursor pagination.",
-            responses=problem_responses(401, 403, 422))
+            response_model=AuditPage, responses=problem_responses(401, 403, 422))
 async def audit_trail(svc: ServicesDep, _: Auditor, flt: AuditFilter, limit: Limit = 100,
-                      cursor: Cursor = None, after: After = None, order: Order = "asc") -> dict[str, Any]:
+                      cursor: Cursor = None, after: After = None, order: Order = "asc") -> JSONBody:
     from_cursor, from_after = position("cursor", cursor), position("after", after)
     if from_cursor is not None and from_after is not None and from_cursor != from_after:
         raise invalid("after", "give cursor or after, not both")
     start = from_cursor if from_cursor is not None else from_after
-    return await run_in_threadpool(_trail, svc, flt, limit, start, order)
+    return JSONBody(await run_in_threadpool(_trail, svc, flt, limit, start, order))
 
 
 def _verify(svc: Services) -> dict[str, Any]:
@@ -53,10 +55,10 @@ def _verify(svc: Services) -> dict[str, Any]:
     return result
 
 
-@router.get("/audit/verify", summary="Re-check every leaf and tree node from storage",
+@router.get("/audit/verify", name="verify_log", summary="Re-check every leaf and tree node from storage",
             description="Recomputes every leaf from the stored values and salts and the tree from the leaves, "
                         "and holds the tree to the last checkpoint this service signed. `first_bad_position` "
                         "names the first event that fails; `problems` says what failed.",
-            responses=problem_responses(401, 403))
-async def verify(svc: ServicesDep, _: Auditor) -> dict[str, Any]:
-    return await run_in_threadpool(_verify, svc)
+            response_model=VerifyResult, responses=problem_responses(401, 403))
+async def verify(svc: ServicesDep, _: Auditor) -> JSONBody:
+    return JSONBody(await run_in_threadpool(_verify, svc))

@@ -1,4 +1,4 @@
-"""Erasure: POST /negotiations/{id}/erasures (CONTRACT §10), for admins."""
+"""Erasure: POST /negotiations/{id}/erasures (docs/api.md §10), for admins."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from domain.application import AppendRequest
 from domain.valid_time import format_utc
 
+from api.answers import StoredEvent
 from api.auth import Admin
 from api.body import parse_json, request_fingerprint
 from api.openapi_docs import problem_responses
@@ -48,7 +49,9 @@ def erasure_event(body: Any) -> dict[str, Any]:
     return {"type": "record.erased", "occurred_at": format_utc(datetime.now(timezone.utc)), **body}
 
 
-@router.post("/negotiations/{negotiation_id}/erasures", status_code=201, summary="Erase fields of an event",
+@router.post("/negotiations/{negotiation_id}/erasures", status_code=201, name="erase_fields",
+             summary="Erase fields of an event",
+             response_model=StoredEvent, response_description="the stored record.erased event",
              description="Deletes the values and salts of the named fields of one event, everywhere the service "
                          "keeps them, and records a `record.erased` event (who, when, which fields, why: never the "
                          "values). The event's leaf, and so every proof, checkpoint and receipt, stays valid; the "

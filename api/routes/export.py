@@ -1,4 +1,4 @@
-"""Exports (CONTRACT §11): one negotiation's record in a format of the registry, streamed."""
+"""Exports (docs/api.md §11): one negotiation's record in a format of the registry, streamed."""
 
 from __future__ import annotations
 

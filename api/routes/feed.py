@@ -16,10 +16,12 @@ from starlette.types import Receive, Scope, Send
 
 from projections.log_query import LogFilter, feed_page
 
+from api.answers import EventPage
 from api.auth import Reader, ServicesDep, authenticate
 from api.log_filters import StreamFilter, position
 from api.openapi_docs import problem_responses
 from api.problems import Problem
+from api.responses import JSONBody
 from api.services import Services
 from api.stream_slots import StreamSlot
 
@@ -33,16 +35,30 @@ SEND_TIMEOUT = 60.0
 After = Annotated[str | None, Query(description="only events after this position (a `next_after`, "
                                                 "or 0 for the start)", examples=["0"])]
 Limit = Annotated[int, Query(ge=1, le=1000, description="page size")]
+STREAM_ANSWER: dict[str, Any] = {
+    "description": "Server-sent events (the WHATWG EventSource format, lines ending in CRLF), one message per "
+                   "stored event: an `id:` line with its position, a `data:` line with the event as "
+                   "`GET /events` serves it (one line of JSON), then a blank line. Lines starting with `:` are "
+                   "comments: keep-alive pings, and the reason when the stream ends. A client resumes with "
+                   "`Last-Event-ID`.",
+    "content": {"text/event-stream": {
+        "schema": {"type": "string"},
+        "example": 'id: 12\r\ndata: {"event_id":"0b6f1c2e-5d4a-4c1e-9a7b-3f2d8e6c1a90","type":"round.started",'
+                   '"occurred_at":"2025-04-10","round_id":"r2","position":12}\r\n\r\n'
+                   ': ping - 2025-04-10 07:00:15.000000+00:00\r\n\r\n',
+    }},
+}
 LastEventId = Annotated[str | None, Header(alias="Last-Event-ID",
                                            description="resume after this position (sent by EventSource on reconnect)")]
 
 
-@router.get("/events", summary="The global log in position order", responses=problem_responses(401, 422))
+@router.get("/events", summary="The global log in position order", response_model=EventPage,
+            responses=problem_responses(401, 422))
 async def list_events(svc: ServicesDep, _: Reader, flt: StreamFilter, after: After = None,
-                      limit: Limit = 100) -> dict[str, Any]:
+                      limit: Limit = 100) -> JSONBody:
     start = position("after", after) or 0
     page = await run_in_threadpool(feed_page, svc.queries, flt, start, limit)
-    return page.as_dict()
+    return JSONBody(page.as_dict())
 
 
 @router.get("/events/stream", summary="Live feed of the log as server-sent events",
@@ -53,7 +69,8 @@ async def list_events(svc: ServicesDep, _: Reader, flt: StreamFilter, after: Aft
                         "once it is revoked the stream ends with a comment line. A stream also ends "
                         "after the stream lifetime (resume with `Last-Event-ID`); streams per "
                         "principal (429) and in all (503) are capped.",
-            response_class=EventSourceResponse, responses=problem_responses(401, 422, 429, 503))
+            response_class=EventSourceResponse,
+            responses={200: STREAM_ANSWER, **problem_responses(401, 422, 429, 503)})
 async def stream_events(request: Request, svc: ServicesDep, principal: Reader, flt: StreamFilter,
                         after: After = None, last_event_id: LastEventId = None) -> EventSourceResponse:
     resume = position("Last-Event-ID", last_event_id.strip() if last_event_id else None)

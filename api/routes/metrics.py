@@ -13,7 +13,7 @@ from api.openapi_docs import problem_responses
 router = APIRouter(tags=["admin"])
 
 
-@router.get("/metrics", summary="Prometheus metrics of this process (text format)",
+@router.get("/metrics", name="get_metrics", summary="Prometheus metrics of this process (text format)",
             response_class=Response,
             responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}},
                              "description": "Prometheus text exposition format 0.0.4"},

@@ -11,9 +11,11 @@ from fastapi.responses import JSONResponse
 from domain.errors import NotFound
 from projections.store.queries import ReadModels
 
+from api.answers import Negotiation, NegotiationPage
 from api.auth import Reader, ServicesDep
 from api.openapi_docs import problem_responses
 from api.problems import Problem
+from api.responses import JSONBody
 from api.services import Services
 from api.time_params import Axes, TimeAxes
 
@@ -56,13 +58,15 @@ def _list(svc: Services, axes: TimeAxes, limit: int, after: int) -> dict[str, An
             "position": max((i["position"] for i in items), default=0), **axes.echo()}
 
 
-@router.get("/negotiations", summary="List negotiations", responses=problem_responses(401, 422))
+@router.get("/negotiations", summary="List negotiations", response_model=NegotiationPage,
+            responses=problem_responses(401, 422))
 async def list_negotiations(svc: ServicesDep, _: Reader, axes: Axes, limit: Limit = 100,
-                            cursor: Cursor = None) -> dict[str, Any]:
-    return await run_in_threadpool(_list, svc, axes, limit, _cursor(cursor))
+                            cursor: Cursor = None) -> JSONBody:
+    return JSONBody(await run_in_threadpool(_list, svc, axes, limit, _cursor(cursor)))
 
 
 @router.get("/negotiations/{negotiation_id}", summary="One negotiation's state",
+            response_model=Negotiation,
             responses=problem_responses(401, 404, 422))
 async def get_negotiation(negotiation_id: str, svc: ServicesDep, _: Reader, axes: Axes) -> JSONResponse:
     state = await run_in_threadpool(negotiation_state, svc, negotiation_id, axes)

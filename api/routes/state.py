@@ -1,4 +1,4 @@
-"""Reading state (CONTRACT §5): rounds, disputes, proposals and commitments, one or a page,
+"""Reading state (docs/api.md §5): rounds, disputes, proposals and commitments, one or a page,
 the timeline and the changes between two dates; every answer on both time axes.
 
 No `from __future__ import annotations` here: the per-kind routes name their key parameter
@@ -17,10 +17,12 @@ from projections.paging import BadCursor
 from projections.store.queries import ReadModels
 from projections.timeline import TimelineFilter
 
+from api.answers import ENTITY_ANSWERS, Changes, TimelinePage
 from api.auth import Reader, ServicesDep
 from api.expensive_reads import ExpensiveRead
 from api.openapi_docs import problem_responses
 from api.problems import Problem
+from api.responses import JSONBody
 from api.time_params import Axes, instant
 
 router = APIRouter(tags=["reading"])
@@ -37,9 +39,9 @@ def _refuse(field: str, message: str) -> Problem:
     return Problem(422, f"{field}: {message}", rule="validation", errors=[{"field": field, "message": message}])
 
 
-async def _answer(call: Callable[[], dict[str, Any]], echo: dict[str, Any]) -> dict[str, Any]:
+async def _answer(call: Callable[[], dict[str, Any]], echo: dict[str, Any]) -> JSONBody:
     try:
-        return {**await run_in_threadpool(call), **echo}
+        return JSONBody({**await run_in_threadpool(call), **echo})
     except BadCursor as e:
         raise _refuse("cursor", str(e)) from None
 
@@ -55,23 +57,24 @@ def _add_entity_routes(kind: str, plural: str) -> None:
     key_name = f"{kind}_id"
 
     async def list_entities(negotiation_id: str, svc: ServicesDep, _: Reader, axes: Axes, limit: Limit = 100,
-                            cursor: Cursor = None) -> dict[str, Any]:
+                            cursor: Cursor = None) -> JSONBody:
         models = ReadModels(svc.log)
         return await _answer(lambda: models.entities(negotiation_id, kind, as_of=axes.as_of, known_at=axes.known_at,
                                                      limit=limit, cursor=cursor), axes.echo())
 
     async def get_entity(negotiation_id: str, key: Annotated[str, Path(alias=key_name)], svc: ServicesDep,
-                         _: Reader, axes: Axes) -> dict[str, Any]:
+                         _: Reader, axes: Axes) -> JSONBody:
         models = ReadModels(svc.log)
         return await _answer(lambda: models.entity(negotiation_id, kind, key, as_of=axes.as_of,
                                                    known_at=axes.known_at), axes.echo())
 
+    one, page = ENTITY_ANSWERS[kind]
     base = f"/negotiations/{{negotiation_id}}/{plural}"
     router.add_api_route(base, list_entities, methods=["GET"], name=f"list_{plural}",
-                         summary=f"The negotiation's {plural}, a page at a time",
+                         summary=f"The negotiation's {plural}, a page at a time", response_model=page,
                          responses=problem_responses(401, 404, 422))
     router.add_api_route(f"{base}/{{{key_name}}}", get_entity, methods=["GET"], name=f"get_{kind}",
-                         summary=f"One {kind}'s state", responses=problem_responses(401, 404, 422))
+                         summary=f"One {kind}'s state", response_model=one, responses=problem_responses(401, 404, 422))
 
 
 for _kind, _plural in KINDS.items():
@@ -88,6 +91,7 @@ def _types(values: list[str] | None) -> frozenset[str]:
 
 
 @router.get("/negotiations/{negotiation_id}/timeline", summary="The negotiation's events in valid-time order",
+            response_model=TimelinePage,
             responses=problem_responses(401, 404, 422, 503))
 async def get_timeline(
     negotiation_id: str, svc: ServicesDep, _: Reader, axes: Axes, _slot: ExpensiveRead,
@@ -97,7 +101,7 @@ async def get_timeline(
     types: Annotated[list[str] | None, Query(alias="type", description="event types or families "
                                                                        "(`round`), repeated or comma-separated")] = None,
     limit: Limit = 100, cursor: Cursor = None,
-) -> dict[str, Any]:
+) -> JSONBody:
     wanted = TimelineFilter(known_at=axes.known_at, as_of=axes.as_of, start=_period_start("from", start),
                             end=instant("to", end), types=_types(types))
     if wanted.start and wanted.end and wanted.start > wanted.end:
@@ -107,14 +111,14 @@ async def get_timeline(
 
 
 @router.get("/negotiations/{negotiation_id}/changes", summary="What changed between two valid times",
-            responses=problem_responses(401, 404, 422, 503))
+            response_model=Changes, responses=problem_responses(401, 404, 422, 503))
 async def get_changes(
     negotiation_id: str, svc: ServicesDep, _: Reader, axes: Axes, _slot: ExpensiveRead,
     start: Annotated[str | None, Query(alias="from", description="compare the state just before this time "
                                                                  "(omitted: before anything happened)")] = None,
     end: Annotated[str | None, Query(alias="to", description="with the state at the end of this time "
                                                              "(omitted: now)")] = None,
-) -> dict[str, Any]:
+) -> JSONBody:
     since, until = _period_start("from", start), instant("to", end)
     if axes.as_of is not None and end is not None:
         raise _refuse("as_of", "give either to or as_of: both name the later point")

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict
 
+from api.answers import CreatedToken, Token, TokenList
 from api.auth import Admin, ServicesDep
 from api.json_route import JSONRoute
 from api.openapi_docs import problem_responses
+from api.responses import JSONBody
 
 router = APIRouter(tags=["admin"], route_class=JSONRoute)
 
@@ -22,17 +24,19 @@ class NewToken(BaseModel):
 
 
 @router.post("/admin/tokens", status_code=201, summary="Create a token (returned once)",
-             responses=problem_responses(400, 401, 403, 409, 422))
-async def create_token(body: NewToken, svc: ServicesDep, _: Admin) -> dict[str, Any]:
+             response_model=CreatedToken, responses=problem_responses(400, 401, 403, 409, 422))
+async def create_token(body: NewToken, svc: ServicesDep, _: Admin) -> JSONBody:
     info, token = await run_in_threadpool(svc.principals.create, body.name, body.role)
-    return {**info, "token": token}
+    return JSONBody({**info, "token": token}, status_code=201)
 
 
-@router.get("/admin/tokens", summary="List tokens (never the tokens themselves)", responses=problem_responses(401, 403))
-async def list_tokens(svc: ServicesDep, _: Admin) -> dict[str, Any]:
-    return {"items": await run_in_threadpool(svc.principals.list)}
+@router.get("/admin/tokens", summary="List tokens (never the tokens themselves)", response_model=TokenList,
+            responses=problem_responses(401, 403))
+async def list_tokens(svc: ServicesDep, _: Admin) -> JSONBody:
+    return JSONBody({"items": await run_in_threadpool(svc.principals.list)})
 
 
-@router.delete("/admin/tokens/{token_id}", summary="Revoke a token at once", responses=problem_responses(401, 403, 404, 409))
-async def revoke_token(token_id: str, svc: ServicesDep, _: Admin) -> dict[str, Any]:
-    return await run_in_threadpool(svc.principals.revoke, token_id)
+@router.delete("/admin/tokens/{token_id}", summary="Revoke a token at once", response_model=Token,
+               responses=problem_responses(401, 403, 404, 409))
+async def revoke_token(token_id: str, svc: ServicesDep, _: Admin) -> JSONBody:
+    return JSONBody(await run_in_threadpool(svc.principals.revoke, token_id))

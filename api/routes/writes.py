@@ -14,6 +14,7 @@ from domain.application import AppendRequest, AppendResult
 from domain.principals import Principal
 from projections.negotiation import summarize
 
+from api.answers import OpenedNegotiation, StoredEvent
 from api.auth import Recorder
 from api.body import parse_json, request_fingerprint
 from api.openapi_docs import EVENT_BODY, OPENING_BODY, problem_responses
@@ -76,6 +77,7 @@ def _created(body: Any, result: AppendResult, location: str) -> JSONBody:
 
 
 @router.post("/negotiations", status_code=201, summary="Open a negotiation",
+             response_model=OpenedNegotiation,
              openapi_extra={**OPENING_BODY, "parameters": [KEY_DOC]},
              responses=problem_responses(400, 401, 403, 409, 413, 422))
 async def open_negotiation(request: Request, principal: Recorder) -> JSONBody:
@@ -96,6 +98,8 @@ async def open_negotiation(request: Request, principal: Recorder) -> JSONBody:
 
 
 @router.post("/negotiations/{negotiation_id}/events", status_code=201, summary="Append one event or a batch",
+             response_model=StoredEvent | list[StoredEvent],
+             response_description="the stored event (for a batch, the stored events, in order)",
              openapi_extra={**EVENT_BODY, "parameters": [IF_MATCH_DOC, KEY_DOC]},
              responses=problem_responses(400, 401, 403, 404, 409, 413, 422))
 async def append_events(negotiation_id: str, request: Request, principal: Recorder) -> JSONBody:

@@ -895,7 +895,7 @@
 
   // ---------------------------------------------------------------- events
 
-  // An erased field (CONTRACT §10) reads as "[erased]" in the shape it had, so that what shows
+  // An erased field (docs/api.md §10) reads as "[erased]" in the shape it had, so that what shows
   // an event needs no case of its own for it.
   const ERASED = "[erased]";
   const ERASED_SHAPES = { speaker: { name: ERASED }, head: { name: ERASED }, participant: { name: ERASED, role: "" },

@@ -1,4 +1,4 @@
-"""Erasing fields where they are stored (CONTRACT §10), inside the transaction that records
+"""Erasing fields where they are stored (docs/api.md §10), inside the transaction that records
 the `record.erased` event: the stored event is rewritten without the values, its leaf row
 keeps the erased fields' digests and loses their salts. The leaf itself is not touched, so
 every proof and checkpoint stays valid; the read models refreshed in the same transaction

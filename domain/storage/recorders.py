@@ -27,7 +27,7 @@ from domain.storage.writes import PendingWrite, write_beside_events
 # the WAL first (synchronous=FULL), so durability does not change. A 16 MB page cache (not
 # 2 MB) keeps the indexes' upper levels and recent pages in memory as the log grows.
 # secure_delete overwrites what a write frees with zeros: a view refreshed a thousand times
-# leaves no old copy of a value in a page's free space, for an erasure to miss (CONTRACT §10).
+# leaves no old copy of a value in a page's free space, for an erasure to miss (docs/api.md §10).
 CONNECTION_PRAGMAS = ("PRAGMA wal_autocheckpoint = 10000", "PRAGMA cache_size = -16384",
                       "PRAGMA secure_delete = ON")
 

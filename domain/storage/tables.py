@@ -13,7 +13,7 @@ def create_statements(d: Dialect) -> list[str]:
     return [
         # One row per event: its place in the Merkle tree (log_index, dense from 0 in position
         # order), what the server stamped under the write lock (recorded_at), its leaf hash,
-        # and the salts of its committed fields (CONTRACT §9). `erased` keeps the digests of
+        # and the salts of its committed fields (docs/api.md §9). `erased` keeps the digests of
         # erased fields, whose values and salts are gone (§10). Also the index from event id
         # to position.
         "CREATE TABLE IF NOT EXISTS nl_leaves ("

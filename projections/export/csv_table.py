@@ -1,4 +1,4 @@
-"""One row per fact, with a header row (CONTRACT §11): valid time and recorded time side by
+"""One row per fact, with a header row (docs/api.md §11): valid time and recorded time side by
 side, the entity keys in their own columns, the fact's main text, the rest of its fields as
 JSON, and its sources flattened into one column per source field, a line per source. Pure."""
 

@@ -1,4 +1,4 @@
-"""Valid-time texts as a reader says them, qualifiers kept (CONTRACT §11): `2025-05~` is
+"""Valid-time texts as a reader says them, qualifiers kept (docs/api.md §11): `2025-05~` is
 "c. May 2025", `2025-05?` is "May 2025?", `2025-05-23/..` is "from 23 May 2025". The web page
 (api/web/app.js, fmtValid) says them the same way. Pure."""
 

@@ -1,4 +1,4 @@
-"""The export formats (CONTRACT §11): name → content type, file extension and renderer. HTTP,
+"""The export formats (docs/api.md §11): name → content type, file extension and renderer. HTTP,
 the command line and the JSON Lines backup all look a format up here."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Answers for the state endpoints (CONTRACT §5). Plain reads come from the stored views;
+"""Answers for the state endpoints (docs/api.md §5). Plain reads come from the stored views;
 with `as_of` or `known_at` an entity is replayed from its own events, found through the
 index, so asking about one round of a long negotiation reads that round's events only."""
 

@@ -1,4 +1,4 @@
-"""An erased value and its salt are gone from storage itself (CONTRACT §10): on SQLite from the
+"""An erased value and its salt are gone from storage itself (docs/api.md §10): on SQLite from the
 bytes of the database file, its WAL and its shm once the service stopped; on PostgreSQL from a
 `pg_dump` of the database. A value of the same event that was not erased is still found, so
 the scan is real."""

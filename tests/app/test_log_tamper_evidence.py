@@ -1,4 +1,4 @@
-"""Tampering behind the service's back (CONTRACT §6): `verify` recomputes every leaf from the
+"""Tampering behind the service's back (docs/api.md §6): `verify` recomputes every leaf from the
 stored values and salts and every tree node from the leaves, so each kind of edit shows at
 the position it touched; a log rewritten consistently, or cut back, shows against a checkpoint
 signed before. On SQLite and PostgreSQL."""

@@ -1,4 +1,4 @@
-"""The web page says fuzzy dates as analysts write them (CONTRACT §11): "c. May 2025" for
+"""The web page says fuzzy dates as analysts write them (docs/api.md §11): "c. May 2025" for
 2025-05~, "May 2025?" for 2025-05?, and an open end as "from ..."; the drawing stays on the
 known dates."""
 

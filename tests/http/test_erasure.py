@@ -1,4 +1,4 @@
-"""Erasing personal data without breaking a proof (CONTRACT §10), over HTTP on both backends:
+"""Erasing personal data without breaking a proof (docs/api.md §10), over HTTP on both backends:
 after a name and a source are erased, neither they nor their salts are served by anything —
 the event, views, indexes, the feed and the stream, exports, an idempotent retry, proofs, any
 time-travel answer — and every leaf, proof, receipt and `verify` stays valid."""

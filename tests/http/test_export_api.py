@@ -1,4 +1,4 @@
-"""GET /negotiations/{id}/export (CONTRACT §11) over HTTP, in-process, and the EDTF dates it
+"""GET /negotiations/{id}/export (docs/api.md §11) over HTTP, in-process, and the EDTF dates it
 keeps: each format with its content type, read through the same pure renderers as a
 reference reading of the stored stream, on both time axes; refusals as problem+json."""
 

@@ -1,4 +1,4 @@
-"""The verifiable log over HTTP (CONTRACT §9): checkpoints and proofs in the C2SP and RFC 9162
+"""The verifiable log over HTTP (docs/api.md §9): checkpoints and proofs in the C2SP and RFC 9162
 formats, checked by the independent Go verifier (golang.org/x/mod/sumdb) as well as our own."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""CONTRACT §11: EDTF level 1 dates in occurred_at (qualifiers, unspecified digits, open
+"""docs/api.md §11: EDTF level 1 dates in occurred_at (qualifiers, unspecified digits, open
 interval ends), their strict bounds and the approximate / uncertain flags."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Which fields may be erased, and how an event reads once they are (CONTRACT §10). Pure."""
+"""Which fields may be erased, and how an event reads once they are (docs/api.md §10). Pure."""
 
 from __future__ import annotations
 

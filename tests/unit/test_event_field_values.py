@@ -1,4 +1,4 @@
-"""CONTRACT §4: the values of event fields — enums, keys, strict types, times — and the rules
+"""docs/api.md §4: the values of event fields — enums, keys, strict types, times — and the rules
 that span several fields, each refused with a message naming the field."""
 
 

@@ -1,4 +1,4 @@
-"""CONTRACT §3–4: the shape of client-submitted events, refused with field-naming messages."""
+"""docs/api.md §3–4: the shape of client-submitted events, refused with field-naming messages."""
 
 import pytest
 from pydantic import TypeAdapter
@@ -7,7 +7,7 @@ from domain.event_examples import EXAMPLES
 from domain.event_types import EVENT_TYPES, SERVER_FIELDS, AnyEvent, ValidatedEvent, validate_event
 from tests.unit.event_samples import example, refusal
 
-CONTRACT_TYPES = [
+DOCUMENTED_TYPES = [
     "negotiation.opened", "participant.joined", "participant.left", "negotiation.suspended",
     "negotiation.resumed", "negotiation.concluded", "negotiation.collapsed", "round.proposed",
     "round.scheduled", "round.postponed", "round.cancelled", "delegation.named", "round.started",
@@ -17,7 +17,7 @@ CONTRACT_TYPES = [
     "commitment.agreed", "commitment.progress_reported", "commitment.fulfilled",
     "commitment.breach_alleged", "commitment.breached", "commitment.withdrawn",
     "statement.issued", "record.corrected", "record.retracted",
-    "record.erased",  # CONTRACT §10, recorded through POST /negotiations/{id}/erasures
+    "record.erased",  # docs/api.md §10, recorded through POST /negotiations/{id}/erasures
 ]
 REQUIRED = [
     (kind, name)
@@ -30,11 +30,11 @@ REQUIRED = [
 # -- every type ---------------------------------------------------------------------------------
 
 def test_every_contract_type_has_a_model_in_contract_order() -> None:
-    assert list(EVENT_TYPES) == CONTRACT_TYPES
-    assert list(EXAMPLES) == CONTRACT_TYPES
+    assert list(EVENT_TYPES) == DOCUMENTED_TYPES
+    assert list(EXAMPLES) == DOCUMENTED_TYPES
 
 
-@pytest.mark.parametrize("kind", CONTRACT_TYPES)
+@pytest.mark.parametrize("kind", DOCUMENTED_TYPES)
 def test_every_example_validates_unchanged(kind: str) -> None:
     event = validate_event(EXAMPLES[kind])
     assert isinstance(event, ValidatedEvent)
@@ -43,7 +43,7 @@ def test_every_example_validates_unchanged(kind: str) -> None:
     assert event.valid_time.text == EXAMPLES[kind]["occurred_at"]
 
 
-@pytest.mark.parametrize("kind", CONTRACT_TYPES)
+@pytest.mark.parametrize("kind", DOCUMENTED_TYPES)
 def test_every_example_validates_through_the_discriminated_union(kind: str) -> None:
     assert type(TypeAdapter(AnyEvent).validate_python(EXAMPLES[kind])) is EVENT_TYPES[kind]
 

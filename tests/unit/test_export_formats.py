@@ -1,4 +1,4 @@
-"""Each export renderer on its own (CONTRACT §11): records in, text out, checked against what
+"""Each export renderer on its own (docs/api.md §11): records in, text out, checked against what
 the format requires: PLOVER's fields and categories, TimelineJS's required fields, CSV read
 back by the csv module, iCalendar parsed by the icalendar library."""
 

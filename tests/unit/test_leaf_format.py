@@ -1,4 +1,4 @@
-"""The committed form of an event (CONTRACT §9): leaves of salted field digests."""
+"""The committed form of an event (docs/api.md §9): leaves of salted field digests."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Receipts checked offline (CONTRACT §9): a receipt made by the pure parts verifies with the
+"""Receipts checked offline (docs/api.md §9): a receipt made by the pure parts verifies with the
 log's key, and one with any byte changed, or checked with another key, fails naming a check."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""CONTRACT §2 valid time: the accepted `occurred_at` forms and the UTC bounds they cover."""
+"""docs/api.md §2 valid time: the accepted `occurred_at` forms and the UTC bounds they cover."""
 
 from datetime import date, datetime, time, timedelta, timezone
 
