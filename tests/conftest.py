@@ -8,6 +8,7 @@ SQLite itself is marked `sqlite_only` and runs once."""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import tempfile
@@ -46,9 +47,8 @@ OPENING: dict[str, Any] = {
 POSTGRES_LOCK = Path(tempfile.gettempdir()) / "negotiation-log-tests-postgres.lock"
 
 
-@pytest.fixture
-def postgres_in_use(request: pytest.FixtureRequest) -> Iterator[None]:
-    exclusive = request.node.get_closest_marker("restarts_postgres") is not None
+@contextlib.contextmanager
+def postgres_in_use(exclusive: bool = False) -> Iterator[None]:
     with POSTGRES_LOCK.open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
         try:
@@ -57,17 +57,27 @@ def postgres_in_use(request: pytest.FixtureRequest) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-@pytest.fixture
-def pg_url(postgres_in_use: None) -> Iterator[str]:
-    """A fresh, empty PostgreSQL database, dropped afterwards."""
+@contextlib.contextmanager
+def fresh_postgres_database(exclusive: bool = False) -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database, dropped afterwards."""
     if not POSTGRES_URL:
         pytest.skip("set NEGOTIATION_LOG_TEST_POSTGRES=postgresql://... to run PostgreSQL tests")
-    name = f"nl_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    yield urlunsplit(urlsplit(POSTGRES_URL)._replace(path=f"/{name}"))
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with postgres_in_use(exclusive):
+        name = f"nl_test_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield urlunsplit(urlsplit(POSTGRES_URL)._replace(path=f"/{name}"))
+        finally:
+            with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def pg_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database, dropped afterwards."""
+    with fresh_postgres_database(request.node.get_closest_marker("restarts_postgres") is not None) as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -13,13 +15,42 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.services import Services
 from api.settings import Settings
-from tests.conftest import bearer
+from tests.conftest import bearer, fresh_postgres_database
 from tests.processes import run_cli
 
 DUMMY = "5d0c2a4e-7f3b-4c1e-9a59-2b8f1e6d4a10"
 OPEN = {"/health"}
 # Streaming answers never end by themselves; their auth is checked without following them.
 STREAMING = {"/events/stream"}
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def shared(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
+    """One service per backend for the whole matrix: its requests are refused or read, and
+    none of them changes what the next one sees."""
+    with contextlib.ExitStack() as stack:
+        folder = tmp_path_factory.mktemp("matrix")
+        if request.param == "sqlite":
+            db = str(folder / "log.db")
+        else:
+            db = stack.enter_context(fresh_postgres_database())
+        settings = Settings(db=db, signing_key=folder / "signing.ed25519")
+        services = Services.open(settings)
+        stack.callback(services.close)
+        client = stack.enter_context(TestClient(create_app(settings, services)))
+        tokens = {role: services.principals.create(f"{role}-1", role)[1]
+                  for role in ("reader", "recorder", "auditor", "admin")}
+        yield client, tokens
+
+
+@pytest.fixture
+def matrix_client(shared: tuple) -> TestClient:
+    return shared[0]
+
+
+@pytest.fixture
+def matrix_tokens(shared: tuple) -> dict[str, str]:
+    return shared[1]
 
 
 def operations() -> list[tuple[str, str]]:
@@ -51,7 +82,9 @@ def call(client: TestClient, method: str, path: str, headers: dict[str, str]) ->
 
 
 @pytest.mark.parametrize("method,path", OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
-def test_no_token_or_a_bad_token_is_401_everywhere_but_health(client: TestClient, method: str, path: str) -> None:
+def test_no_token_or_a_bad_token_is_401_everywhere_but_health(matrix_client: TestClient, method: str,
+                                                             path: str) -> None:
+    client = matrix_client
     if path in OPEN:
         assert call(client, method, path, {}) == 200
         return
@@ -63,8 +96,9 @@ def test_no_token_or_a_bad_token_is_401_everywhere_but_health(client: TestClient
 
 @pytest.mark.parametrize("role", sorted(ALLOWED))
 @pytest.mark.parametrize("method,path", OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
-def test_each_role_is_refused_exactly_what_it_may_not_do(client: TestClient, tokens: dict, method: str,
-                                                         path: str, role: str) -> None:
+def test_each_role_is_refused_exactly_what_it_may_not_do(matrix_client: TestClient, matrix_tokens: dict,
+                                                         method: str, path: str, role: str) -> None:
+    client, tokens = matrix_client, matrix_tokens
     if path in OPEN or path in STREAMING:
         return
     status = call(client, method, path, bearer(tokens[role]))
