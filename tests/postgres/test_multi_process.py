@@ -141,3 +141,31 @@ def test_one_idempotency_key_stores_one_event_across_processes(two_servers: Any)
     assert {status for status, _ in bodies} == {201}
     assert len({body["event_id"] for _, body in bodies}) == 1
     assert httpx.get(f"{urls[1]}/negotiations/{nid}", headers=auth).json()["version"] == 2
+
+
+@pytest.mark.slow
+def test_recorded_time_never_goes_back_in_log_order_over_10000_appends_from_two_processes(
+        two_servers: Any, pg_url: str) -> None:
+    """recorded_at is stamped under the lock that orders positions: however the two processes'
+    appends interleave, known_at is a prefix of the log."""
+    urls, auth = two_servers
+    writers, requests, batch = 8, 25, 50  # 8 x 25 x 50 = 10,000 events
+    refused: list[str] = []
+
+    def writer(index: int) -> None:
+        url = urls[index % 2]
+        with httpx.Client(headers=auth, timeout=60) as client:
+            own = client.post(f"{url}/negotiations", json=OPENING).json()["id"]
+            for n in range(requests):
+                sent = client.post(f"{url}/negotiations/{own}/events",
+                                   json=[statement(index * 10_000 + n * batch + i) for i in range(batch)])
+                if sent.status_code != 201:
+                    refused.append(sent.text)
+
+    all_at_once(writers, writer)
+    assert not refused, refused[:2]
+    stored = [json.loads(line) for line in run_cli("export", "--db", pg_url).stdout.splitlines()]
+    assert len(stored) == writers * (requests * batch + 1)
+    assert [e["position"] for e in stored] == sorted(e["position"] for e in stored)
+    backwards = [(a["position"], b["position"]) for a, b in zip(stored, stored[1:]) if b["recorded_at"] < a["recorded_at"]]
+    assert not backwards
