@@ -5,14 +5,18 @@ translated for PostgreSQL; rows can be read by column name or by index on both."
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
 import psycopg
 
+from domain.leaves import field_digests, leaf_bytes
+from domain.merkle import Frontier, leaf_hash
 from domain.storage.backend import is_postgres
 from domain.storage.dialect import POSTGRES, SQLITE
+from domain.storage.log import decode
 
 
 class _Row(dict):  # type: ignore[type-arg]
@@ -51,6 +55,22 @@ class RawDB:
 
     def set_state(self, position: int, state: bytes) -> None:
         self.execute("UPDATE stored_events SET state = ? WHERE rowid = ?", [state, position])
+
+    def recompute_leaves_and_tree(self) -> None:
+        """Recomputes every leaf from the stored events and salts, and every tree node, as
+        someone who edited the database but holds no key would, to hide the edit."""
+        frontier = Frontier.empty()
+        self.execute("DELETE FROM nl_tree")
+        rows = self.execute("SELECT e.rowid AS position, e.originator_id, e.originator_version, e.state, "
+                            "l.log_index, l.recorded_at AS leaf_recorded_at, l.leaf_hash, l.salts FROM stored_events e "
+                            "JOIN nl_leaves l ON l.position = e.rowid ORDER BY e.rowid").fetchall()
+        for row in rows:
+            event = decode(row)
+            hashed = leaf_hash(leaf_bytes(event, field_digests(event, json.loads(row["salts"]))))
+            self.execute("UPDATE nl_leaves SET leaf_hash = ? WHERE position = ?", [hashed, row["position"]])
+            for (level, idx), node in frontier.append(hashed):
+                if level:
+                    self.execute("INSERT INTO nl_tree (level, idx, hash) VALUES (?, ?, ?)", [level, idx, node])
 
     def close(self) -> None:
         self.connection.close()

@@ -14,10 +14,7 @@ import pytest
 from api.services import Services
 from api.settings import Settings
 from domain.application import AppendRequest
-from domain.leaves import field_digests, leaf_bytes
 from domain.log_audit import SignedSize, verify_log
-from domain.merkle import Frontier, leaf_hash
-from domain.storage.log import decode
 from tests.conftest import OPENING
 from tests.raw_db import RawDB
 
@@ -100,18 +97,7 @@ def rewrite_consistently(raw: RawDB) -> None:
     """Edit a value, then recompute its leaf and every tree node: only a checkpoint signed
     before can tell."""
     edit_record(raw, 4, lambda r: r.update(round_id="r-edited"))
-    frontier = Frontier.empty()
-    raw.execute("DELETE FROM nl_tree")
-    rows = raw.execute("SELECT e.rowid AS position, e.originator_id, e.originator_version, e.state, l.log_index, "
-                       "l.recorded_at AS leaf_recorded_at, l.leaf_hash, l.salts FROM stored_events e JOIN nl_leaves l "
-                       "ON l.position = e.rowid ORDER BY e.rowid").fetchall()
-    for row in rows:
-        event = decode(row)
-        hashed = leaf_hash(leaf_bytes(event, field_digests(event, json.loads(row["salts"]))))
-        raw.execute("UPDATE nl_leaves SET leaf_hash = ? WHERE position = ?", [hashed, row["position"]])
-        for (level, idx), node in frontier.append(hashed):
-            if level:
-                raw.execute("INSERT INTO nl_tree (level, idx, hash) VALUES (?, ?, ?)", [level, idx, node])
+    raw.recompute_leaves_and_tree()
 
 
 def truncate(raw: RawDB) -> None:

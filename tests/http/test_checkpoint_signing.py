@@ -16,11 +16,9 @@ from api.app import create_app
 from api.services import Services
 from api.settings import Settings
 from domain.checkpoints import CheckpointRefused
-from domain.leaves import field_digests, leaf_bytes
 from domain.log_meta import LogIdentityError
-from domain.merkle import Frontier, leaf_hash
+from domain.merkle import Frontier
 from domain.signing_key import SigningKeyError, load_or_create
-from domain.storage.log import decode
 from tests.conftest import OPENING
 from tests.problems import assert_problem
 from tests.raw_db import RawDB
@@ -44,17 +42,7 @@ def rewrite(raw: RawDB, position: int) -> None:
     state = json.loads(raw.state(position))
     state["record"]["round_id"] = "forged"
     raw.set_state(position, json.dumps(state).encode())
-    raw.execute("DELETE FROM nl_tree")
-    frontier = Frontier.empty()
-    for row in raw.execute("SELECT e.rowid AS position, e.originator_id, e.originator_version, e.state, l.log_index, "
-                           "l.recorded_at AS leaf_recorded_at, l.leaf_hash, l.salts FROM stored_events e JOIN "
-                           "nl_leaves l ON l.position = e.rowid ORDER BY e.rowid").fetchall():
-        event = decode(row)
-        hashed = leaf_hash(leaf_bytes(event, field_digests(event, json.loads(row["salts"]))))
-        raw.execute("UPDATE nl_leaves SET leaf_hash = ? WHERE position = ?", [hashed, row["position"]])
-        for (level, idx), node in frontier.append(hashed):
-            if level:
-                raw.execute("INSERT INTO nl_tree (level, idx, hash) VALUES (?, ?, ?)", [level, idx, node])
+    raw.recompute_leaves_and_tree()
 
 
 def truncate(raw: RawDB, keep: int) -> None:

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from domain import jsonfast
 from domain.leaves import committed_names, field_digests, leaf_bytes, new_salts, disclosures
-from domain.merkle import Frontier, inclusion_proof, leaf_hash, root_nodes
+from domain.merkle import Frontier, inclusion_proof, leaf_hash
 from domain.receipts import Failed, make_receipt, verify_receipt
 from domain.signed_note import parse_verifier_key, sign_note, verifier_key
 from domain.tlog_formats import checkpoint_text
@@ -33,7 +33,7 @@ def event(i: int) -> dict:
 
 
 def make(size: int = 7, index: int = 4) -> dict:
-    frontier, stored, salts, leaves = Frontier.empty(), {}, [], []
+    frontier, stored, salts = Frontier.empty(), {}, []
     for i in range(size):
         e = event(i)
         s = new_salts(committed_names(e))
