@@ -8,6 +8,8 @@ import { apiAll, api, enc } from "./modules/api.js";
 import { axes, state, readHash, writeHash } from "./modules/state.js";
 import { render, renderList } from "./modules/cards.js";
 import { bindControls, fieldMessage, fillRecordedMoments, setRange, showError, syncControls } from "./modules/controls.js";
+import { initRecording, mayRecord, showRecording } from "./modules/record.js";
+import { followLive } from "./modules/live.js";
 
 // ---------------------------------------------------------------- loading
 
@@ -25,6 +27,8 @@ async function load(options = {}) {
     if (seq !== state.seq) return;
     // The API took both axes: this is what the page now shows.
     state.shown = { asOf: state.asOf, knownAt: state.knownAt };
+    if (!state.me || state.me.token !== state.token) state.me = { ...(await api("/me", {}, signal)), token: state.token };
+    if (seq !== state.seq) return;
     hideAuth();
     if (!state.negotiationId && list.items.length) {
       state.negotiationId = list.items[0].id;
@@ -102,7 +106,8 @@ async function loadNegotiation(signal, seq) {
   }
   const base = `/negotiations/${enc(id)}`;
   const current = axes();
-  const [negotiation, rounds, disputes, proposals, commitments, inEffect, known] = await Promise.allSettled([
+  const past = Boolean(state.asOf || state.knownAt);
+  const [negotiation, rounds, disputes, proposals, commitments, inEffect, known, latest] = await Promise.allSettled([
     api(base, current, signal),
     apiAll(`${base}/rounds`, current, signal),
     apiAll(`${base}/disputes`, current, signal),
@@ -110,11 +115,19 @@ async function loadNegotiation(signal, seq) {
     apiAll(`${base}/commitments`, current, signal),
     apiAll(`${base}/timeline`, current, signal),
     apiAll(`${base}/timeline`, { known_at: state.knownAt }, signal),
+    // What a write is checked against (If-Match) is the version now, whatever the page shows.
+    past ? api(base, {}, signal) : Promise.resolve(null),
   ]);
   if (seq !== state.seq) return;
-  const refused = [negotiation, rounds, disputes, proposals, commitments, inEffect, known]
+  const refused = [negotiation, rounds, disputes, proposals, commitments, inEffect, known, latest]
     .find((r) => r.status === "rejected" && r.reason.status !== 404);
   if (refused) throw refused.reason;
+  const now = past ? latest.value : negotiation.value;
+  if (now) {
+    state.version = now.version;
+    state.position = now.position;
+  }
+  followLive();
   if (negotiation.status === "rejected") {
     // 404: the negotiation was not open (or not yet recorded) at that point.
     content.hidden = true;
@@ -138,16 +151,21 @@ async function loadNegotiation(signal, seq) {
     known: value(known),
   });
   syncControls();
+  await showRecording();
 }
 
 // ---------------------------------------------------------------- authentication
 
-function showAuth(message) {
+// `optional`: the log is readable without a token, and one is asked for to record.
+function showAuth(message, optional = false) {
+  $("auth-title").textContent = optional ? "Use a token" : "A token is needed to read this log";
+  $("auth-cancel").hidden = !optional;
   $("app").hidden = true;
   $("auth").hidden = false;
   $("auth-message").textContent = message || "";
   $("auth-message").classList.toggle("bad", Boolean(message));
   updateSession();
+  if (!optional && !state.token) $("session").hidden = true;
   $("token").focus();
 }
 
@@ -158,14 +176,30 @@ function hideAuth() {
 }
 
 function updateSession() {
-  $("session").hidden = !state.token;
-  $("session-text").textContent = state.token ? "Reading with a token, kept in this tab only." : "";
+  const who = state.me && state.me.token === state.token && state.token ? `${state.me.name} (${state.me.role})` : null;
+  $("session").hidden = false;
+  $("forget-token").hidden = !state.token;
+  $("use-token").hidden = Boolean(state.token);
+  $("session-text").textContent = state.token
+    ? `${who ? `Signed in as ${who}` : "Reading with a token"}, kept in this tab only.${who && !mayRecord() ? " This role cannot record." : ""}`
+    : "Reading without a token.";
 }
 
 // ---------------------------------------------------------------- start
 
 document.addEventListener("DOMContentLoaded", () => {
   bindControls(load);
+  initRecording(load);
+  $("use-token").addEventListener("click", () => showAuth("", true));
+  $("auth-cancel").addEventListener("click", () => {
+    hideAuth();
+    $("use-token").focus();
+  });
+  $("live-show").addEventListener("click", async () => {
+    state.full = null;
+    await load();
+    $("negotiation").focus();
+  });
   readHash();
   updateSession();
   load();

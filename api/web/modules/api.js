@@ -1,4 +1,5 @@
-// The HTTP API client: reads (every page of a paginated answer), problem+json as ApiError.
+// The HTTP API client: reads (every page of a paginated answer), writes with If-Match and
+// Idempotency-Key, and problem+json answers as ApiError.
 import { state } from "./state.js";
 
 export const PAGE = 1000;
@@ -16,18 +17,45 @@ export class ApiError extends Error {
     const errors = (this.body && this.body.errors) || [];
     return errors.length ? errors[0].field : null;
   }
+
+  get rule() {
+    return this.body && this.body.rule;
+  }
 }
 
 export async function api(path, params, signal) {
+  return request("GET", path, params, null, {}, signal);
+}
+
+// One write: `version` goes out as If-Match, `key` as Idempotency-Key. The caller makes the key
+// once per submission and sends it again on a retry, so a retry stores nothing new.
+export async function write(path, body, { version, key } = {}) {
+  const headers = { "Content-Type": "application/json" };
+  if (version !== null && version !== undefined) headers["If-Match"] = `"${version}"`;
+  if (key) headers["Idempotency-Key"] = key;
+  return request("POST", path, {}, JSON.stringify(body), headers);
+}
+
+// A fresh Idempotency-Key: visible ASCII, as the API asks (crypto.randomUUID needs a secure
+// context, which http://127.0.0.1 is but a LAN address is not).
+export function newKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return `web-${[...bytes].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
+export function authHeaders() {
+  return state.token ? { Authorization: `Bearer ${state.token}` } : {};
+}
+
+async function request(method, path, params, payload, extra, signal) {
   const url = new URL(path, window.location.origin);
   for (const [name, value] of Object.entries(params || {})) {
     if (value !== null && value !== undefined && value !== "") url.searchParams.set(name, value);
   }
-  const headers = { Accept: "application/json" };
-  if (state.token) headers.Authorization = `Bearer ${state.token}`;
+  const headers = { Accept: "application/json", ...authHeaders(), ...extra };
   let response;
   try {
-    response = await fetch(url, { headers, signal, cache: "no-store" });
+    response = await fetch(url, { method, headers, body: payload, signal, cache: "no-store" });
   } catch (e) {
     if (e.name === "AbortError") throw e;
     throw new ApiError(0, `The service could not be reached (${e.message}).`, null);

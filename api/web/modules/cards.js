@@ -27,6 +27,10 @@ export function render(data) {
   state.names = Object.fromEntries((n.participants || []).map((p) => [p.id, p.name]));
   state.participants = n.participants || [];
   state.lookup = lookups(data);
+  state.entityIds = {
+    proposal: data.proposals.map((x) => ({ id: x.proposal_id, label: x.text ? x.text.slice(0, 60) : x.proposal_id })),
+    commitment: data.commitments.map((x) => ({ id: x.commitment_id, label: x.text ? x.text.slice(0, 60) : x.commitment_id })),
+  };
   document.title = `${n.title} — negotiation-log`;
 
   $("neg-title").textContent = n.title;

@@ -5,6 +5,7 @@ import { state } from "./state.js";
 import { api, enc } from "./api.js";
 import { describe, kindBadge, name } from "./words.js";
 import { facts } from "./cards.js";
+import { amendControls } from "./amend.js";
 
 // (GET /events/{event_id}) with the corrections and retraction that target it.
 export function openEvents(title, events) {
@@ -47,7 +48,7 @@ export function eventDetail(e) {
     ]),
     h("h4", {}, "Sources"),
     sources.length ? h("ul", { class: "sources" }, sources) : h("p", { class: "muted" }, "No source given."),
-    stored);
+    stored, amendControls(e));
 }
 
 export const HISTORY_WORDS = { "record.retracted": "Retracted", "record.corrected": "Corrected", "record.erased": "Erased" };

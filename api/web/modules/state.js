@@ -14,6 +14,10 @@ export const state = {
   names: {},
   controller: null,
   seq: 0,
+  me: null, // {name, role} of the token (GET /me): recording controls only for roles that may append
+  version: null, // the negotiation's current version, sent as If-Match
+  position: null, // the log's global position that version was read at
+  mine: new Set(), // event ids this page recorded: not "new events" in the live notice
 };
 
 export const axes = () => ({ as_of: state.asOf, known_at: state.knownAt });
