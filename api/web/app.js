@@ -10,6 +10,7 @@ import { render, renderList } from "./modules/cards.js";
 import { bindControls, fieldMessage, fillRecordedMoments, setRange, showError, syncControls } from "./modules/controls.js";
 import { initRecording, mayRecord, showRecording } from "./modules/record.js";
 import { followLive } from "./modules/live.js";
+import { initOpening, showOpening } from "./modules/opening.js";
 
 // ---------------------------------------------------------------- loading
 
@@ -30,6 +31,7 @@ async function load(options = {}) {
     if (!state.me || state.me.token !== state.token) state.me = { ...(await api("/me", {}, signal)), token: state.token };
     if (seq !== state.seq) return;
     hideAuth();
+    showOpening();
     if (!state.negotiationId && list.items.length) {
       state.negotiationId = list.items[0].id;
       writeHash(false);
@@ -190,6 +192,7 @@ function updateSession() {
 document.addEventListener("DOMContentLoaded", () => {
   bindControls(load);
   initRecording(load);
+  initOpening();
   $("use-token").addEventListener("click", () => showAuth("", true));
   $("auth-cancel").addEventListener("click", () => {
     hideAuth();

@@ -330,3 +330,43 @@ def test_every_module_of_the_script_is_preloaded_and_served_under_the_pages_poli
         assert len(served.text.splitlines()) <= 300, f"{name}: small enough to read at once"
     assert httpx.get(f"{server.url}/web/modules/..%2Fapp.js").status_code == 404
     assert httpx.get(f"{server.url}/web/modules/nope.js").status_code == 404
+
+
+def test_on_a_public_log_a_recorder_signs_in_to_record_and_opens_a_negotiation(
+        tmp_path: Path, start_server: Any, pages: Any) -> None:
+    db, tokens = prepared_log(tmp_path)
+    server = start_server("--db", db, "--public-read")
+    page = pages(server.url)
+    tab = page.open(f"#n={NEGOTIATION}")
+    expect(tab.locator("#session-text")).to_have_text("Reading without a token.")
+    expect(tab.locator("#record")).to_be_hidden()
+    expect(tab.get_by_role("button", name="Open a new negotiation")).to_be_hidden()
+    tab.get_by_role("button", name="Use a token (to record)").click()
+    expect(tab.get_by_role("heading", name="Use a token")).to_be_visible()
+    tab.get_by_label("Bearer token").fill(tokens["recorder"])
+    tab.get_by_label("Bearer token").press("Enter")
+    page.ready()
+    expect(tab.get_by_role("form", name="Record an event")).to_be_visible()
+
+    tab.get_by_role("button", name="Open a new negotiation").click()
+    form = tab.get_by_role("dialog").get_by_role("form", name="Open a new negotiation")
+    form.get_by_label("When it happened (valid time) (required)").fill("2025-08-08")
+    form.get_by_label("Title (required)").fill("Armenia–Azerbaijan peace talks")
+    first = form.get_by_role("group", name="Participant 1")
+    expect(first.get_by_label("Role (required)")).to_have_value("party")
+    first.get_by_label("Key (required)").fill("am")
+    first.get_by_label("Name (required)").fill("Armenia")
+    form.get_by_role("button", name="Add a participant").click()
+    second = form.get_by_role("group", name="Participant 2")
+    expect(second.get_by_label("Key (required)")).to_be_focused()
+    second.get_by_label("Key (required)").fill("az")
+    second.get_by_label("Name (required)").fill("Azerbaijan")
+    second.get_by_label("Role (required)").select_option("party")
+    form.get_by_label("Format").select_option("bilateral")
+    form.get_by_role("button", name="Open the negotiation").click()
+    expect(tab.locator("#neg-title")).to_have_text("Armenia–Azerbaijan peace talks")
+    page.ready()
+    expect(tab.locator("#list a")).to_have_count(2)
+    expect(tab.locator("#participants li")).to_have_count(2)
+    opened = httpx.get(f"{server.url}/negotiations").json()["items"]
+    assert sorted(n["title"] for n in opened)[0] == "Armenia–Azerbaijan peace talks"

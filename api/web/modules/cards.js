@@ -239,5 +239,3 @@ export function renderEvents(inEffect, known) {
       }, "Details")));
   }));
 }
-
-// A dialog with events in full: sources, who recorded them and when, and each one as stored

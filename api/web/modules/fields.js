@@ -19,7 +19,7 @@ const LABELS = {
   occurred_at: "When it happened (valid time)", round_id: "Round", dispute_id: "Dispute", proposal_id: "Proposal",
   commitment_id: "Commitment", participant_id: "Participant", attributed_to: "Whose claim is this?",
   note: "Note", sources: "Sources", scheduled_for: "Scheduled for", published_at: "Published", url: "Address (URL)",
-  min_hours: "At least (hours)", max_hours: "At most (hours)", by: "Withdrawn by", via: "Via (mediator)",
+  id: "Key", min_hours: "At least (hours)", max_hours: "At most (hours)", by: "Withdrawn by", via: "Via (mediator)",
 };
 const SINGULAR = { sources: "source", members: "member", participants: "participant" };
 

@@ -7,18 +7,24 @@ import { describe, kindBadge, name } from "./words.js";
 import { facts } from "./cards.js";
 import { amendControls } from "./amend.js";
 
+// A dialog with events in full: sources, who recorded them and when, and each one as stored
 // (GET /events/{event_id}) with the corrections and retraction that target it.
 export function openEvents(title, events) {
-  const dialog = $("dialog");
-  $("dialog-title").textContent = title;
-  replace($("dialog-body"), events.length
+  openPanel(title, events.length
     ? events.map((e) => eventDetail(e))
     : h("p", { class: "muted" }, "No event at this point in time."));
+  $("dialog-close").focus();
+}
+
+// The page's one dialog, with `content`; focus returns where it was when it closes.
+export function openPanel(title, content) {
+  const dialog = $("dialog");
+  $("dialog-title").textContent = title;
+  replace($("dialog-body"), content);
   if (!dialog.open) {
     state.returnFocus = document.activeElement;
     dialog.showModal();
   }
-  $("dialog-close").focus();
 }
 
 export function eventDetail(e) {

@@ -9,8 +9,9 @@ import { describe } from "./words.js";
 import { fmtInstant } from "./time.js";
 
 // One submission: `send(body)` posts it; a second call while the first is in flight waits for
-// the same answer, and a retry of the same body on the same version reuses the key.
-export function submission() {
+// the same answer, and a retry of the same body on the same version reuses the key. `opening`:
+// POST /negotiations, which has no version to match.
+export function submission({ opening = false } = {}) {
   let key = null;
   let sent = null;
   let pending = null;
@@ -21,7 +22,8 @@ export function submission() {
       key = newKey();
       sent = text;
     }
-    pending = write(`/negotiations/${enc(state.negotiationId)}/events`, body, { version: state.version, key });
+    pending = opening ? write("/negotiations", body, { key })
+      : write(`/negotiations/${enc(state.negotiationId)}/events`, body, { version: state.version, key });
     try {
       const stored = await pending;
       sent = null; // the next submission, even of the same text, is a new one
