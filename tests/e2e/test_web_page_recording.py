@@ -136,6 +136,21 @@ def test_a_field_the_api_refuses_is_named_next_to_it_and_nothing_is_stored(log: 
     expect(form.locator("#record-message")).not_to_contain_text("Recorded:")
     assert stored(server, tokens["recorder"]) == before
 
+    # An error in a source lands beside that source, counted as sent after one was removed.
+    key.fill("consular-visits")
+    form.get_by_role("button", name="Add a source").click()
+    form.get_by_role("group", name="Source 1").get_by_label("Publisher").fill("TASS")
+    form.get_by_role("button", name="Add a source").click()
+    form.get_by_role("group", name="Source 2").get_by_label("Published").fill("2025-13-01")
+    form.get_by_role("button", name="Remove source 1").click()
+    expect(form.get_by_role("group", name="Source 2")).to_have_count(0)
+    published = form.get_by_role("group", name="Source 1").get_by_label("Published")
+    expect(published).to_have_value("2025-13-01")
+    form.get_by_role("button", name="Record this event").click()
+    expect(published).to_have_attribute("aria-invalid", "true")
+    expect(form.get_by_role("group", name="Source 1").locator(".field-message.bad")).to_contain_text("month 13")
+    assert stored(server, tokens["recorder"]) == before
+
 
 def test_a_double_click_or_a_retry_after_a_network_error_stores_once(log: tuple, pages: Any) -> None:
     server, tokens = log

@@ -162,9 +162,12 @@ function timeNode(key, schema, required, path, value, registry) {
       return;
     }
     const p = period(t);
-    span.textContent = p
-      ? `Read as ${fmtInstant(new Date(p[0]).toISOString())} to ${fmtInstant(new Date(p[1]).toISOString())}${/\/\.\.$|^\.\.\//.test(t) ? " (open end)" : ""}${/[~%]$/.test(t) ? ", approximate" : ""}${/[?%]$/.test(t) ? ", uncertain" : ""}.`
-      : "Not a date this page can read; the service will say what it accepts.";
+    const at = (ms) => fmtInstant(new Date(ms).toISOString());
+    const qualities = `${/[~%]$/.test(t) ? ", approximate" : ""}${/[?%]$/.test(t) ? ", uncertain" : ""}`;
+    if (!p) span.textContent = "Not a date this page can read; the service will say what it accepts.";
+    else if (/\/\.\.$/.test(t)) span.textContent = `Read as from ${at(p[0])}, with no known end${qualities}.`;
+    else if (/^\.\.\//.test(t)) span.textContent = `Read as until ${at(p[1])}, with no known start${qualities}.`;
+    else span.textContent = `Read as ${at(p[0])} to ${at(p[1])}${qualities}.`;
   };
   input.addEventListener("input", show);
   show();
@@ -214,10 +217,14 @@ function listNode(key, schema, required, path, value, ctx, registry) {
     const item = h("li", {}, inner.element);
     inner.element.append(remove);
     const entry = { inner, legend, remove, item };
+    // The entries after it are made again one place up, so that an error of the API naming
+    // `sources.1.url` lands beside the entry now shown second.
     remove.addEventListener("click", () => {
-      entries.splice(entries.indexOf(entry), 1);
-      item.remove();
-      renumber();
+      const kept = entries.filter((x) => x !== entry).map((x) => x.inner.get());
+      entries.length = 0;
+      list.replaceChildren();
+      for (const k of [...registry.messages.keys()]) if (k.startsWith(`${keyText(path)}.`)) registry.messages.delete(k);
+      kept.forEach((v) => add(v, false));
       addButton.focus();
     });
     entries.push(entry);
