@@ -385,3 +385,48 @@ def test_on_a_public_log_a_recorder_signs_in_to_record_and_opens_a_negotiation(
     expect(tab.locator("#participants li")).to_have_count(2)
     opened = httpx.get(f"{server.url}/negotiations").json()["items"]
     assert sorted(n["title"] for n in opened)[0] == "Armenia–Azerbaijan peace talks"
+
+
+UNNAMED = """() => [...document.querySelectorAll(
+    '#record input, #record select, #record textarea, #record button, #record fieldset')]
+  .filter((el) => el.tagName === 'FIELDSET' ? !el.querySelector('legend') || !el.querySelector('legend').textContent.trim()
+    : !(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !el.textContent.trim())
+  .map((el) => el.outerHTML.slice(0, 120))"""
+
+
+def test_every_event_types_form_names_each_control_and_marks_what_is_required(log: tuple, pages: Any) -> None:
+    server, tokens = log
+    page = signed_in(pages, server, tokens["recorder"])
+    tab = page.tab
+    schemas = httpx.get(f"{server.url}/openapi.json").json()["components"]["schemas"]
+    mapping = schemas["Event"]["discriminator"]["mapping"]
+    offered = tab.get_by_label("Event type").locator("option").all_inner_texts()
+    assert sorted(offered) == sorted(set(mapping) - {"negotiation.opened", "record.corrected", "record.retracted",
+                                                     "record.erased"})
+    for kind in offered:
+        tab.get_by_label("Event type").select_option(kind)
+        schema = schemas[mapping[kind].split("/")[-1]]
+        for field in set(schema["required"]) - {"type"}:
+            marked = tab.locator(f'#record-fields [data-field="{field}"]').first
+            expect(marked.locator(".required").first).to_have_text(" (required)")
+        for list_field in ("sources", "members"):
+            adder = tab.locator(f'#record-fields [data-field="{list_field}"] > p > button')
+            if adder.count():
+                adder.click()
+        assert tab.evaluate(UNNAMED) == [], kind
+    # The keyboard reaches the form and sends it: Tab moves in order, Enter submits.
+    tab.get_by_label("Event type").select_option("negotiation.resumed")
+    tab.get_by_label("Event type").focus()
+    tab.keyboard.press("Tab")
+    expect(tab.get_by_label("When it happened (valid time) (required)")).to_be_focused()
+    tab.keyboard.type("2025-06-20")
+    tab.keyboard.press("Tab")
+    expect(tab.get_by_label("Reason")).to_be_focused()
+    tab.keyboard.type("Talks resume")
+    tab.keyboard.press("Tab")
+    expect(tab.get_by_label("Whose claim is this?")).to_be_focused()
+    before = len(stored(server, tokens["recorder"]))
+    tab.get_by_label("When it happened (valid time) (required)").press("Enter")
+    expect(tab.locator("#record-message")).to_contain_text("Recorded: Negotiation resumed: Talks resume")
+    page.ready()
+    assert len(stored(server, tokens["recorder"])) == before + 1
