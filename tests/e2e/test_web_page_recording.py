@@ -95,7 +95,11 @@ def test_an_event_recorded_from_the_form_built_from_its_schema_appears_on_the_pa
 
     # Two events queued in the form are sent as one atomic batch.
     form.get_by_label("Event type").select_option("dispute.discussed")
+    # The rounds offered are those in the record at the event's valid time.
+    form.get_by_label("When it happened (valid time) (required)").fill("2025-02-27")
+    expect(form.get_by_label("Round (required)").locator("option")).to_have_text(["— choose —", "First round (r1)"])
     form.get_by_label("When it happened (valid time) (required)").fill("2025-06-02")
+    expect(form.get_by_label("Round (required)").locator("option")).to_have_count(3)
     form.get_by_label("Dispute (required)").select_option("consular-access")
     form.get_by_label("Round (required)").select_option("r2")
     form.get_by_role("button", name="Add to batch").click()
