@@ -125,10 +125,8 @@ async function loadNegotiation(signal, seq) {
     .find((r) => r.status === "rejected" && r.reason.status !== 404);
   if (refused) throw refused.reason;
   const now = past ? latest.value : negotiation.value;
-  if (now) {
-    state.version = now.version;
-    state.position = now.position;
-  }
+  state.version = now ? now.version : null;
+  state.position = now ? now.position : null;
   followLive();
   if (negotiation.status === "rejected") {
     // 404: the negotiation was not open (or not yet recorded) at that point.

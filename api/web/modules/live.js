@@ -14,12 +14,11 @@ export function followLive() {
   for (const [id, position] of live.fresh) if (position <= (state.position || 0)) live.fresh.delete(id);
   notice();
   const key = `${state.token || ""}|${state.negotiationId || ""}`;
-  if (key === live.key) return;
+  if (key === live.key || !state.negotiationId || state.position === null) return;
   if (live.controller) live.controller.abort();
   live.key = key;
   live.fresh.clear();
   notice();
-  if (!state.negotiationId || state.position === null) return;
   live.controller = new AbortController();
   run(live.controller.signal, state.negotiationId, state.position);
 }
