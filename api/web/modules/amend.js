@@ -59,6 +59,7 @@ async function correction(e, box) {
     preview, message);
   replace(box, form);
   form.querySelector("input, select, textarea").focus();
+  followDate(form, fields);
   const send = submission();
 
   form.addEventListener("submit", (event) => {
@@ -109,6 +110,22 @@ async function correction(e, box) {
       }
     };
     confirm.addEventListener("click", attempt);
+  });
+}
+
+// The pickers follow a corrected valid time, as in the recording form.
+function followDate(form, fields) {
+  const when = form.querySelector(".field-occurred_at input");
+  let timer = null;
+  let asked = 0;
+  if (!when) return;
+  when.addEventListener("input", () => {
+    clearTimeout(timer);
+    const mine = (asked += 1);
+    timer = setTimeout(async () => {
+      const context = await contextAt(when.value.trim()).catch(() => null);
+      if (context && mine === asked) fields.refresh(context);
+    }, 250);
   });
 }
 

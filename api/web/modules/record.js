@@ -36,15 +36,15 @@ export async function showRecording() {
   section.hidden = false;
   $("record-version").textContent = `Recording as ${state.me.name} (${state.me.role}) on version ${state.version} of this negotiation.`;
   if (section.dataset.negotiation === state.negotiationId) return;
-  section.dataset.negotiation = state.negotiationId;
-  panel.queue = [];
   let schemas;
   try {
     schemas = await eventSchemas();
   } catch (e) {
-    replace($("record-body"), h("p", { class: "bad" }, `The event schemas could not be loaded: ${e.message}`));
+    replace($("record-body"), h("p", { class: "bad" }, `The event schemas could not be loaded (the next load tries again): ${e.message}`));
     return;
   }
+  section.dataset.negotiation = state.negotiationId;
+  panel.queue = [];
   const types = Object.keys(schemas).filter((t) => !NOT_HERE.has(t)).sort();
   const select = h("select", { id: "record-type" }, types.map((t) => h("option", { value: t }, t)));
   const fieldsBox = h("div", { id: "record-fields" });
@@ -115,9 +115,11 @@ export async function contextAt(occurredAt) {
 function followValidTime(text) {
   clearTimeout(panel.contextTimer);
   const fields = panel.fields;
+  const asked = (panel.asked = (panel.asked || 0) + 1);
   panel.contextTimer = setTimeout(async () => {
     const context = await contextAt(text.trim()).catch(() => null);
-    if (context && fields === panel.fields) fields.refresh(context);
+    // Only the answer for the date typed last: an earlier, slower one is dropped.
+    if (context && fields === panel.fields && asked === panel.asked) fields.refresh(context);
   }, 250);
 }
 
