@@ -9,25 +9,34 @@ import { describe } from "./words.js";
 import { fmtInstant } from "./time.js";
 
 // One submission: `send(body)` posts it; a second call while the first is in flight waits for
-// the same answer, and a retry of the same body on the same version reuses the key. `opening`:
-// POST /negotiations, which has no version to match.
+// the same answer. A new key is made for a new body, or for a new version once the last answer
+// was a definite one (a 409 re-applied); after a network error the retry keeps its key whatever
+// the version, since the first attempt may have been stored. `opening`: POST /negotiations,
+// which has no version to match.
 export function submission({ opening = false } = {}) {
   let key = null;
   let sent = null;
+  let sentVersion = null;
+  let uncertain = false;
   let pending = null;
   return async function send(body) {
     if (pending) return pending;
-    const text = JSON.stringify([state.negotiationId, state.version, body]);
-    if (text !== sent) {
+    const text = JSON.stringify([state.negotiationId, body]);
+    if (text !== sent || (state.version !== sentVersion && !uncertain)) {
       key = newKey();
       sent = text;
     }
+    sentVersion = state.version;
     pending = opening ? write("/negotiations", body, { key })
       : write(`/negotiations/${enc(state.negotiationId)}/events`, body, { version: state.version, key });
     try {
       const stored = await pending;
       sent = null; // the next submission, even of the same text, is a new one
+      uncertain = false;
       return stored;
+    } catch (e) {
+      uncertain = e instanceof ApiError && e.status === 0;
+      throw e;
     } finally {
       pending = null;
     }
