@@ -155,6 +155,21 @@ def test_a_field_the_api_refuses_is_named_next_to_it_and_nothing_is_stored(log: 
     expect(form.get_by_role("group", name="Source 1").locator(".field-message.bad")).to_contain_text("month 13")
     assert stored(server, tokens["recorder"]) == before
 
+    # A batch is stored all or nothing: one bad event refuses both, and the list says which.
+    for key_text in ("consular-visits", "Consular Visits"):
+        form.get_by_label("Event type").select_option("dispute.raised")
+        form.get_by_label("When it happened (valid time) (required)").fill("2025-05-20")
+        form.get_by_label("Dispute (required)").fill(key_text)
+        form.get_by_label("Title (required)").fill("Consular visits")
+        form.get_by_role("button", name="Add to batch").click()
+    tab = page.tab
+    tab.get_by_role("button", name="Record the 2 queued events as one batch").click()
+    queued = tab.locator("#record-batch .queued > li")
+    expect(tab.locator("#record-batch .batch-message")).to_contain_text("Not recorded (HTTP 422): event 2 of the batch")
+    expect(queued.nth(1).locator(".field-message.bad")).to_contain_text("dispute_id: must be a key")
+    expect(queued.nth(0).locator(".field-message")).to_have_count(0)
+    assert stored(server, tokens["recorder"]) == before
+
 
 def test_a_double_click_or_a_retry_after_a_network_error_stores_once(log: tuple, pages: Any) -> None:
     server, tokens = log

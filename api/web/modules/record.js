@@ -173,6 +173,10 @@ function drawBatch(batch) {
       done($("record-message"), stored);
     } catch (e) {
       await refused(e, message, { reapply: attempt, batch: true });
+      // The event of the batch the API names ("event 1: ...", counted from 0) is marked in the list.
+      const which = /^event (\d+): (.*)$/.exec(e.message || "");
+      const item = which && batch.querySelectorAll(".queued > li")[Number(which[1])];
+      if (item) item.append(h("p", { class: "field-message bad" }, which[2]));
     }
   };
   send.addEventListener("click", attempt);
