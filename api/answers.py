@@ -523,6 +523,14 @@ class Health(_Shape):
     status: str
 
 
+class Me(_Shape):
+    """Who the bearer is: a client (the web page) shows only what the role may do."""
+
+    name: str = Field(description="the principal's name, as `recorded_by` will say it; `anonymous` for a "
+                                  "request with no token on a service with public reads")
+    role: TokenRole
+
+
 # -- problems --------------------------------------------------------------------------------
 
 

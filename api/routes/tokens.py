@@ -8,8 +8,8 @@ from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict
 
-from api.answers import CreatedToken, Token, TokenList
-from api.auth import Admin, ServicesDep
+from api.answers import CreatedToken, Me, Token, TokenList
+from api.auth import Admin, Reader, ServicesDep
 from api.json_route import JSONRoute
 from api.openapi_docs import problem_responses
 from api.responses import JSONBody
@@ -40,3 +40,11 @@ async def list_tokens(svc: ServicesDep, _: Admin) -> JSONBody:
                responses=problem_responses(401, 403, 404, 409))
 async def revoke_token(token_id: str, svc: ServicesDep, _: Admin) -> JSONBody:
     return JSONBody(await run_in_threadpool(svc.principals.revoke, token_id))
+
+
+@router.get("/me", name="get_me", summary="Who the bearer token is: its principal's name and role",
+            description="Any role may ask. With `--public-read` and no token the answer is the anonymous "
+                        "reader. The web page shows recording controls only to roles that may append.",
+            response_model=Me, responses=problem_responses(401))
+async def get_me(principal: Reader) -> JSONBody:
+    return JSONBody({"name": principal.name, "role": principal.role})

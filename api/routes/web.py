@@ -22,6 +22,9 @@ FILES = {
     "style.css": "text/css; charset=utf-8",
     "favicon.svg": "image/svg+xml",
 }
+# The script's ES modules (api/web/modules/), one per concern, imported by app.js.
+MODULES = frozenset(entry.name for entry in resources.files("api").joinpath("web", "modules").iterdir()
+                    if entry.name.endswith(".js"))
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -36,17 +39,17 @@ SECURITY_HEADERS = {
 }
 
 
-def _file(name: str) -> tuple[bytes, str]:
-    content = resources.files("api").joinpath("web", name).read_bytes()
+def _file(*path: str) -> tuple[bytes, str]:
+    content = resources.files("api").joinpath("web", *path).read_bytes()
     return content, '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
 
 
-def _serve(request: Request, name: str) -> Response:
-    content, etag = _file(name)
+def _serve(request: Request, name: str, media_type: str | None = None, folder: str | None = None) -> Response:
+    content, etag = _file(*(folder, name) if folder else (name,))
     headers = {**SECURITY_HEADERS, "ETag": etag}
     if etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
-    return Response(content, media_type=FILES[name], headers=headers)
+    return Response(content, media_type=media_type or FILES[name], headers=headers)
 
 
 @router.get("/")
@@ -59,3 +62,10 @@ async def static_file(name: str, request: Request) -> Response:
     if name not in FILES or name == "index.html":
         raise Problem(404, f"no file {name!r} in the web page")
     return _serve(request, name)
+
+
+@router.get("/web/modules/{name}")
+async def script_module(name: str, request: Request) -> Response:
+    if name not in MODULES:
+        raise Problem(404, f"no module {name!r} in the web page")
+    return _serve(request, name, FILES["app.js"], folder="modules")

@@ -149,6 +149,7 @@ def answers(client: TestClient, tokens: dict[str, str]) -> list[tuple[str, str, 
     get("/audit", "/audit", headers=auditor, order="desc", limit="2", negotiation_id=nid, type="round.scheduled")
     get("/audit/verify", "/audit/verify", headers=auditor)
     get("/health", "/health", headers={})
+    get("/me", "/me")
     created = client.post("/admin/tokens", json={"name": "carol", "role": "reader"}, headers=admin)
     found.append(("post", "/admin/tokens", created))
     get("/admin/tokens", "/admin/tokens")

@@ -51,6 +51,7 @@ OPERATION_IDS = {
     ("post", "/admin/tokens"): "create_token",
     ("delete", "/admin/tokens/{token_id}"): "revoke_token",
     ("get", "/metrics"): "get_metrics",
+    ("get", "/me"): "get_me",
 }
 
 
