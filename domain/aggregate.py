@@ -44,6 +44,20 @@ class Negotiation(Aggregate):
         self.knowledge = Knowledge()
         self.knowledge.learn(record, 1)
 
+    # -- taking back what was not saved ------------------------------------------------------
+
+    def savepoint(self) -> tuple[int, datetime, int, int]:
+        """The state to come back to with `roll_back`; the knowledge must keep a journal."""
+        return self.version, self.modified_on, len(self.pending_events), self.knowledge.mark()
+
+    def roll_back(self, savepoint: tuple[int, datetime, int, int]) -> None:
+        """Back to the savepoint: the events triggered since (pending, or collected by a save
+        that failed) are gone, and so is what the knowledge learned from them."""
+        version, modified_on, pending, mark = savepoint
+        self.knowledge.undo_to(mark)
+        del self.pending_events[pending:]
+        self.version, self.modified_on = version, modified_on
+
     @classmethod
     def open(cls, event: ValidatedEvent, record: dict[str, Any], negotiation_id: UUID,
              recorded_at: datetime) -> Negotiation:

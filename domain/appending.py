@@ -117,13 +117,19 @@ class Prepared:
         return str(uuid.uuid4())
 
 
+Savepoint = tuple[int, datetime, int, int]
+
+
 @dataclass
 class UnitOfWork:
     """Checked events of one or more appends, not yet saved. The aggregates it holds have
-    been changed by those events: if the work is abandoned they must be dropped."""
+    been changed by those events. A refused request leaves no trace (`add` takes back what it
+    did); if the whole work is abandoned, `roll_back` takes the aggregates back to what they
+    were before it, and `finish` ends the journals once it is saved."""
 
     load: Callable[[str], Negotiation]
-    reload: Callable[[str], Negotiation]  # bypassing the aggregate cache
+    # Brings a cached aggregate up to the stored stream (another process may have written).
+    catch_up: Callable[[Negotiation], Negotiation]
     find_event: Callable[[str], dict[str, Any] | None]
     aggregates: dict[str, Negotiation] = field(default_factory=dict)
     records: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
@@ -132,28 +138,34 @@ class UnitOfWork:
     idempotency: list[IdempotencyEntry] = field(default_factory=list)
     erasures: list[tuple[str, list[str]]] = field(default_factory=list)  # (target event id, field names)
     _requests: int = 0  # appends added so far: the events of each share a recorded time
+    # Each aggregate as it was when the work took it (None: opened by the work).
+    _origins: dict[str, Savepoint | None] = field(default_factory=dict)
+    _kept: list[tuple[str, int]] = field(default_factory=list)  # keys of `records`, in order
 
     def add(self, prepared: Prepared, recorded_at: datetime) -> str:
         """Checks the request's events against their stream and adds them; returns the
-        negotiation id. Raises DomainError (naming the batch index) if any is refused."""
+        negotiation id. Raises DomainError (naming the batch index) if any is refused, having
+        taken back whatever of the request it had applied."""
         request, stamp = prepared.request, format_utc(recorded_at)
         negotiation_id = prepared.negotiation_id()
         self._requests += 1
+        before = self._savepoint(negotiation_id)
         index = 0
         try:
             if request.negotiation_id is None:
                 record = self._record(prepared, 0)
                 aggregate = Negotiation.open(prepared.events[0], record, UUID(negotiation_id), recorded_at)
-                self.aggregates[negotiation_id] = aggregate
+                self._take(negotiation_id, aggregate, opened=True)
                 self._keep(negotiation_id, aggregate, record)
                 index = 1
             else:
                 aggregate = self.aggregates.get(negotiation_id) or self.load(negotiation_id)
                 if (request.expected_version is not None and aggregate.version != request.expected_version
                         and negotiation_id not in self.aggregates):
-                    # The cached stream may lag behind another process's writes: ask storage.
-                    aggregate = self.reload(negotiation_id)
-                self.aggregates[negotiation_id] = aggregate
+                    # The cached stream may lag behind another process's writes: read what is new.
+                    aggregate = self.catch_up(aggregate)
+                if negotiation_id not in self.aggregates:
+                    self._take(negotiation_id, aggregate, opened=False)
                 if request.expected_version is not None and aggregate.version != request.expected_version:
                     raise VersionConflict(request.expected_version, aggregate.version)
             for index in range(index, len(prepared.events)):
@@ -165,12 +177,59 @@ class UnitOfWork:
                 if event.type == ERASURE_TYPE:
                     self.erasures.append((event.fields["target_event_id"], list(event.fields["fields"])))
         except DomainError as e:
+            # Any other exception is not taken back: the caller drops every aggregate the work
+            # took, since what broke may have changed one beyond what the journal knows.
+            self._back_to(negotiation_id, before)
             raise (e.at(index) if request.batch and not isinstance(e, (NotFound, VersionConflict)) else e) from None
         if request.idempotency_key:
             self.idempotency.append(IdempotencyEntry(request.principal, request.idempotency_key,
                                                      request.request_hash, negotiation_id,
                                                      tuple(prepared.ids), stamp))
         return negotiation_id
+
+    def roll_back(self) -> None:
+        """Abandons the work (its save failed): every aggregate it took is as it was before,
+        and those it opened are dropped."""
+        for negotiation_id, origin in self._origins.items():
+            if origin is not None:
+                aggregate = self.aggregates[negotiation_id]
+                aggregate.roll_back(origin)
+                aggregate.knowledge.drop_journal()
+        self.aggregates.clear()
+        self._origins.clear()
+
+    def finish(self) -> None:
+        """The work is saved: its changes need no taking back."""
+        for aggregate in self.aggregates.values():
+            aggregate.knowledge.drop_journal()
+
+    def _take(self, negotiation_id: str, aggregate: Negotiation, *, opened: bool) -> None:
+        aggregate.knowledge.keep_journal()
+        self._origins[negotiation_id] = None if opened else aggregate.savepoint()
+        self.aggregates[negotiation_id] = aggregate
+
+    def _savepoint(self, negotiation_id: str) -> tuple[Savepoint | None, int, int]:
+        aggregate = self.aggregates.get(negotiation_id)
+        return (None if aggregate is None else aggregate.savepoint()), len(self._kept), len(self.erasures)
+
+    def _back_to(self, negotiation_id: str, before: tuple[Savepoint | None, int, int]) -> None:
+        """Takes back what a refused request did: its events, what they taught the aggregate,
+        and the stream itself if the request was the first of the work to take it."""
+        savepoint, kept, erasures = before
+        if savepoint is not None:
+            self.aggregates[negotiation_id].roll_back(savepoint)
+        elif negotiation_id in self.aggregates:
+            aggregate = self.aggregates.pop(negotiation_id)
+            origin = self._origins.pop(negotiation_id)
+            if origin is not None:
+                aggregate.roll_back(origin)
+            aggregate.knowledge.drop_journal()
+        while len(self._kept) > kept:
+            key = self._kept.pop()
+            record = self.records.pop(key)
+            del self.committed[key]
+            self.pending.pop(record["event_id"], None)
+        del self.erasures[erasures:]
 
     def _record(self, prepared: Prepared, index: int) -> dict[str, Any]:
         """The event as it will be stored, but for what only the write step knows (its
@@ -191,6 +250,7 @@ class UnitOfWork:
         erased = {name: b64url(os.urandom(32)) for name in record.get("erased", ())}
         self.committed[key] = Committed(salts, field_digests(record, salts), self._requests, erased)
         self.pending[record["event_id"]] = (negotiation_id, record)
+        self._kept.append(key)
 
     def _target(self, negotiation_id: str, aggregate: Negotiation, event: ValidatedEvent) -> dict[str, Any] | None:
         """The targeted event as it reads now (earlier corrections applied), if it belongs to

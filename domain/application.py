@@ -11,7 +11,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from uuid import UUID
@@ -50,6 +50,8 @@ class _StreamMoved(Exception):
 # failure such as a RecursionError) is that request's outcome alone, like a DomainError.
 # Storage failures (PersistenceError) are the whole group's: the database is shared.
 Outcome = AppendResult | DomainError | Exception
+# Read ahead of the write lock: the version a cached stream was at, and the events stored after it.
+Fresh = tuple[int, list[Any]]
 
 
 class NegotiationLog(Application[UUID]):
@@ -77,6 +79,9 @@ class NegotiationLog(Application[UUID]):
         # has one writer anyway. Other processes are fenced off by the stream's unique
         # (id, version) key and the events table lock.
         self._write_lock = threading.Lock()
+        # Cached streams another process has written to since they were cached (an insert
+        # collided with its events): caught up with just those events when next loaded.
+        self._lagging: set[str] = set()
         self._last_recorded_at = datetime.min.replace(tzinfo=timezone.utc)
 
     def construct_event_store(self) -> EventStore[UUID]:
@@ -114,23 +119,27 @@ class NegotiationLog(Application[UUID]):
                 break
             if attempt:
                 time.sleep(random.uniform(0, min(MAX_BACKOFF, 0.005 * 2**attempt)))
+            fresh = self._read_ahead(todo)
             with self._write_lock:
-                todo = self._commit_groups(todo, outcomes)
+                todo = self._commit_groups(todo, outcomes, fresh)
         for i, prepared in todo:
             outcomes[i] = RuleViolation(f"negotiation {prepared.request.negotiation_id} kept changing while "
                                         "this append was checked; retry", rule="concurrent-append")
         return outcomes  # type: ignore[return-value]
 
-    def _commit_groups(self, todo: list[tuple[int, Prepared]],
-                       outcomes: list[Outcome | None]) -> list[tuple[int, Prepared]]:
+    def _commit_groups(self, todo: list[tuple[int, Prepared]], outcomes: list[Outcome | None],
+                       fresh: dict[str, Fresh] | None = None) -> list[tuple[int, Prepared]]:
         """Commits `todo` in as few transactions as it can; returns what lost a race with
         another process and must be tried again."""
         retry: list[tuple[int, Prepared]] = []
+        fresh = fresh or {}
         while todo:
-            work = UnitOfWork(load=self._load, reload=self._reload, find_event=self.event_log.by_event_id)
+            work = UnitOfWork(load=lambda nid: self._load(nid, fresh),
+                              catch_up=lambda aggregate: self._catch_up(aggregate, fresh),
+                              find_event=self.event_log.by_event_id)
             accepted: list[tuple[int, Prepared, str]] = []
             later: list[tuple[int, Prepared]] = []
-            refused = False
+            broken = False
             try:
                 for at, (i, prepared) in enumerate(todo):
                     request = prepared.request
@@ -152,8 +161,11 @@ class NegotiationLog(Application[UUID]):
                         accepted.append((i, prepared, work.add(prepared, self._stamp())))
                     except PersistenceError:
                         raise
-                    except Exception as e:  # refused, or broken: this request's own outcome
-                        outcomes[i], refused = e, True
+                    except DomainError as e:  # refused: `add` took back what it had applied
+                        outcomes[i] = e
+                        continue
+                    except Exception as e:  # broken: this request's own outcome
+                        outcomes[i], broken = e, True
                         break
                     if request.erasure:
                         later += todo[at + 1:]
@@ -164,14 +176,16 @@ class NegotiationLog(Application[UUID]):
                 # them would carry those too.
                 self._evict(*work.aggregates)
                 raise
-            if refused:
-                # The refused (or failed) request may have half-changed an aggregate that others
-                # share: drop them all and check the rest again from the stored state.
+            if broken:
+                # What broke may have half-changed an aggregate that others share, beyond what
+                # its journal knows: drop them all and check the rest again from the stored state.
                 self._evict(*work.aggregates)
                 todo = [(i, p) for i, p in todo if outcomes[i] is None]
                 continue
             if accepted:
                 retry += self._save(work, accepted, outcomes)
+            else:
+                work.finish()
             todo = later
         return retry
 
@@ -182,7 +196,11 @@ class NegotiationLog(Application[UUID]):
         try:
             self.save(*work.aggregates.values(), nl_write=write)
         except IntegrityError:
-            self._evict(*work.aggregates)
+            # Nothing was stored: the cached streams are taken back to what they were, and the
+            # retry reads only what another process may have stored since.
+            if not self.repository.fastforward:
+                self._lagging.update(work.aggregates)
+            work.roll_back()
             if len(accepted) > 1:  # find out which one collided by trying each alone
                 return [(i, p) for i, p, _ in accepted]
             i, prepared, negotiation_id = accepted[0]
@@ -207,6 +225,7 @@ class NegotiationLog(Application[UUID]):
         except BaseException:
             self._evict(*work.aggregates)
             raise
+        work.finish()
         if write.frontier is not None:
             self.tree.committed(write.frontier)
         if work.erasures:
@@ -232,7 +251,12 @@ class NegotiationLog(Application[UUID]):
         self._last_recorded_at = now
         return now
 
-    def _load(self, negotiation_id: str) -> Negotiation:
+    def _load(self, negotiation_id: str, fresh: dict[str, Fresh]) -> Negotiation:
+        if negotiation_id in fresh or negotiation_id in self._lagging:
+            # Before the repository's own fast-forward (PostgreSQL), which then finds nothing new.
+            cached = self._cached(negotiation_id)
+            if cached is not None:
+                self._catch_up(cached, fresh)
         try:
             aggregate = self.repository.get(UUID(negotiation_id))
         except (AggregateNotFoundError, ValueError):
@@ -240,13 +264,61 @@ class NegotiationLog(Application[UUID]):
         assert isinstance(aggregate, Negotiation)
         return aggregate
 
-    def _reload(self, negotiation_id: str) -> Negotiation:
-        self._evict(negotiation_id)
-        return self._load(negotiation_id)
+    def _cached(self, negotiation_id: str) -> Negotiation | None:
+        try:
+            aggregate = self.repository.cache.get(UUID(negotiation_id)) if self.repository.cache else None
+        except (KeyError, ValueError):
+            return None
+        assert aggregate is None or isinstance(aggregate, Negotiation)
+        return aggregate
+
+    def _read_ahead(self, todo: list[tuple[int, Prepared]]) -> dict[str, Fresh]:
+        """Outside the write lock: for each cached stream that `todo` will find behind (its
+        If-Match names another version, or another process is known to have written to it), the
+        version it was cached at and the events stored after it."""
+        fresh: dict[str, Fresh] = {}
+        for _, prepared in todo:
+            negotiation_id, expected = prepared.request.negotiation_id, prepared.request.expected_version
+            if negotiation_id is None or negotiation_id in fresh:
+                continue
+            lagging = negotiation_id in self._lagging
+            if expected is None and not lagging:
+                continue
+            try:
+                aggregate = self._cached(negotiation_id)
+                if aggregate is None:
+                    continue
+                # Racing the writer: if the aggregate moves on meanwhile, `_catch_up` sees that
+                # this read started past (or before) where it is and acts on what still applies.
+                version = aggregate.version
+                if version == expected and not lagging:
+                    continue
+                fresh[negotiation_id] = (version, list(self.events.get(aggregate.id, gt=version)))
+            except PersistenceError:
+                continue  # read again under the lock
+        return fresh
+
+    def _catch_up(self, aggregate: Negotiation, fresh: dict[str, Fresh]) -> Negotiation:
+        """Under the write lock: the cached aggregate with the events stored after its version,
+        as read ahead if that read started at or before its version, else read now (only those)."""
+        negotiation_id = str(aggregate.id)
+        ahead = fresh.get(negotiation_id)
+        if ahead is not None and ahead[0] <= aggregate.version:
+            events: Iterable[Any] = [e for e in ahead[1] if e.originator_version > aggregate.version]
+        else:
+            events = self.events.get(aggregate.id, gt=aggregate.version)
+        for event in events:
+            event.mutate(aggregate)
+        # Nothing newer was stored when the read was made: asking again in this turn of the
+        # lock would only find what a racing process stores now, which its save will tell.
+        fresh[negotiation_id] = (aggregate.version, [])
+        self._lagging.discard(negotiation_id)
+        return aggregate
 
     def _evict(self, *negotiation_ids: str) -> None:
         """A failed append may have changed cached aggregates: drop them, reload next time."""
         for negotiation_id in negotiation_ids:
+            self._lagging.discard(negotiation_id)
             if self.repository.cache is not None:
                 try:
                     self.repository.cache.get(UUID(negotiation_id), evict=True)

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import re
 from array import array
+from collections.abc import Callable
 
 Entity = tuple[str, str]  # (kind, key)
+# Where a change records how to undo it (domain.knowledge's journal), or None.
+Journal = list[Callable[[], None]] | None
 
 # A UUID in the canonical lower-case form is one 128-bit number and back again; any other id
 # (an import may keep ids of another shape) is kept as text.
@@ -35,18 +38,25 @@ class FactOwners:
         self._entity = array("l")  # index into _entities, or _GONE once forgotten
         self._other: dict[str, Entity] = {}
 
-    def add(self, event_id: str, entity: Entity) -> None:
+    def add(self, event_id: str, entity: Entity, journal: Journal = None) -> None:
         number = self._numbers.get(entity)
         if number is None:
             number = self._numbers[entity] = len(self._entities)
             self._entities.append(entity)
+            if journal is not None:
+                journal.append(lambda: self._forget_entity(entity))
         halves = _halves(event_id)
         if halves is None:
+            if journal is not None:
+                before = self._other.get(event_id)
+                journal.append(lambda: self._put_other(event_id, before))
             self._other[event_id] = entity
             return
         self._high.append(halves[0])
         self._low.append(halves[1])
         self._entity.append(number)
+        if journal is not None:
+            journal.append(self._drop_last)
 
     def get(self, event_id: str) -> Entity | None:
         if event_id in self._other:
@@ -54,16 +64,38 @@ class FactOwners:
         at = self._find(event_id)
         return None if at is None else self._entities[self._entity[at]]
 
-    def pop(self, event_id: str) -> Entity | None:
+    def pop(self, event_id: str, journal: Journal = None) -> Entity | None:
         """The fact's entity, forgetting the fact."""
         if event_id in self._other:
-            return self._other.pop(event_id)
+            entity = self._other.pop(event_id)
+            if journal is not None:
+                journal.append(lambda: self._put_other(event_id, entity))
+            return entity
         at = self._find(event_id)
         if at is None:
             return None
-        entity = self._entities[self._entity[at]]
+        number = self._entity[at]
         self._entity[at] = _GONE
-        return entity
+        if journal is not None:
+            journal.append(lambda: self._entity.__setitem__(at, number))
+        return self._entities[number]
+
+    # -- undoing (in the reverse order of the changes) -------------------------------------
+
+    def _drop_last(self) -> None:
+        self._high.pop()
+        self._low.pop()
+        self._entity.pop()
+
+    def _forget_entity(self, entity: Entity) -> None:
+        del self._numbers[entity]
+        self._entities.pop()
+
+    def _put_other(self, event_id: str, entity: Entity | None) -> None:
+        if entity is None:
+            self._other.pop(event_id, None)
+        else:
+            self._other[event_id] = entity
 
     def _find(self, event_id: str) -> int | None:
         halves = _halves(event_id)

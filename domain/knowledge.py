@@ -6,6 +6,7 @@ judged by when it happened, not by when it was recorded."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -87,9 +88,16 @@ def fact_from_record(record: dict[str, Any], version: int) -> Fact:
     )
 
 
+Undo = Callable[[], None]
+
+
 class Knowledge:
     """Kept facts in full; of every other live fact only its entity, so that what a cached
-    negotiation holds grows by a few bytes per event (a negotiation may run to a million)."""
+    negotiation holds grows by a few bytes per event (a negotiation may run to a million).
+
+    While a journal is kept (`keep_journal`), every change records how to undo it, so that
+    the writer can take back a refused request (or a whole group that lost a race) without
+    reloading the stream; replaying a stream keeps none."""
 
     def __init__(self) -> None:
         self.facts: dict[str, Fact] = {}  # kept facts only (KEPT_TYPES)
@@ -101,6 +109,26 @@ class Knowledge:
         # the event as it now reads.
         self.corrections: dict[str, list[dict[str, Any]]] = {}
         self.participants: dict[str, dict[str, Any]] = {}
+        self._journal: list[Undo] | None = None
+
+    # -- undoing --------------------------------------------------------------------------
+
+    def keep_journal(self) -> None:
+        self._journal = []
+
+    def drop_journal(self) -> None:
+        self._journal = None
+
+    def mark(self) -> int:
+        """Where the journal is now: `undo_to(mark)` takes back every change made since."""
+        assert self._journal is not None, "no journal kept"
+        return len(self._journal)
+
+    def undo_to(self, mark: int) -> None:
+        journal = self._journal
+        assert journal is not None, "no journal kept"
+        while len(journal) > mark:
+            journal.pop()()
 
     # -- learning -----------------------------------------------------------------------
 
@@ -110,26 +138,56 @@ class Knowledge:
             self._learn_correction(record["target_event_id"], record["changes"])
         elif event_type == "record.retracted":
             self._forget(record["target_event_id"])
+        journal = self._journal
         if event_type in KEPT_TYPES:
             fact = fact_from_record(record, version)
             entity = fact.entity
+            if journal is not None:
+                journal.append(_restorer(self.facts, fact.event_id))
             self.facts[fact.event_id] = fact
             if entity:
-                self.by_entity.setdefault(entity, []).append(fact.event_id)
+                kept = self.by_entity.get(entity)
+                if kept is None:
+                    if journal is not None:
+                        journal.append(_restorer(self.by_entity, entity))
+                    kept = self.by_entity[entity] = []
+                kept.append(fact.event_id)
+                if journal is not None:
+                    journal.append(kept.pop)
             if fact.members:
                 self._refresh_participants()
         else:
             entity = entity_of(event_type, record)
             if entity:
-                self.others.add(record["event_id"], entity)
+                self.others.add(record["event_id"], entity, journal)
         if entity:
-            self.live[entity] = self.live.get(entity, 0) + 1
+            self._count(entity, 1)
+
+    def _count(self, entity: tuple[str, str], change: int) -> None:
+        if self._journal is not None:
+            self._journal.append(_restorer(self.live, entity))
+        self.live[entity] = self.live.get(entity, 0) + change
 
     def _learn_correction(self, target_id: str, changes: dict[str, Any]) -> None:
-        self.corrections.setdefault(target_id, []).append(changes)
+        journal = self._journal
+        earlier = self.corrections.get(target_id)
+        if earlier is None:
+            if journal is not None:
+                journal.append(_restorer(self.corrections, target_id))
+            self.corrections[target_id] = [changes]
+        else:
+            earlier.append(changes)
+            if journal is not None:
+                journal.append(earlier.pop)
         fact = self.facts.get(target_id)
         if fact is None:  # not kept: the rules read only its entity, which cannot be corrected
             return
+        if journal is not None:
+            start, members = fact.start, fact.members
+
+            def unchange() -> None:
+                fact.start, fact.members = start, members
+            journal.append(unchange)
         if "occurred_at" in changes:
             fact.start = parse_valid_time(changes["occurred_at"]).start
         if "participants" in changes:
@@ -140,24 +198,40 @@ class Knowledge:
             self._refresh_participants()
 
     def _forget(self, target_id: str) -> None:
+        journal = self._journal
+        if journal is not None and target_id not in self.retracted:
+            journal.append(lambda: self.retracted.discard(target_id))
         self.retracted.add(target_id)
+        if journal is not None:
+            journal.append(_restorer(self.facts, target_id))
         fact = self.facts.pop(target_id, None)
         if fact is None:
-            entity = self.others.pop(target_id)
+            entity = self.others.pop(target_id, journal)
         else:
             entity = fact.entity
             if entity:
-                self.by_entity[entity].remove(target_id)
+                kept = self.by_entity[entity]
+                at = kept.index(target_id)
+                del kept[at]
+                if journal is not None:
+                    journal.append(lambda: kept.insert(at, target_id))
             if fact.members:
                 self._refresh_participants()
         if entity:
-            self.live[entity] -= 1
+            self._count(entity, -1)
 
     def _refresh_participants(self) -> None:
-        self.participants = {}
+        if self._journal is not None:
+            before = self.participants
+
+            def unrefresh() -> None:
+                self.participants = before
+            self._journal.append(unrefresh)
+        participants: dict[str, dict[str, Any]] = {}
         for fact in sorted(self.facts.values(), key=lambda f: f.version):
             for member in fact.members:
-                self.participants[member["id"]] = member
+                participants[member["id"]] = member
+        self.participants = participants
 
     # -- questions the rules ask ---------------------------------------------------------
 
@@ -188,3 +262,19 @@ class Knowledge:
         for fact in sorted(changes, key=lambda f: (f.start, f.version)):
             present = fact.leaves != participant_id
         return present
+
+
+_ABSENT = object()
+
+
+def _restorer(mapping: dict[Any, Any], key: Any) -> Undo:
+    """Undoes whatever is about to be done to `mapping[key]`: puts back its value, or its
+    absence."""
+    before = mapping.get(key, _ABSENT)
+
+    def restore() -> None:
+        if before is _ABSENT:
+            mapping.pop(key, None)
+        else:
+            mapping[key] = before
+    return restore
