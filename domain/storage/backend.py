@@ -23,7 +23,8 @@ def eventsourcing_env(db: str, *, pool_size: int = 5, lock_timeout: int = 5,
 
     common = {
         # Aggregates are only touched by the writer, under its lock, so the cache can hand
-        # out the cached object itself; a failed write evicts it.
+        # out the cached object itself. What a refused request (or a save another process
+        # beat) applied to it is taken back; any other failure evicts it.
         "AGGREGATE_CACHE_MAXSIZE": "256",
         "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",
     }
@@ -32,7 +33,8 @@ def eventsourcing_env(db: str, *, pool_size: int = 5, lock_timeout: int = 5,
             **common,
             # One server process writes a SQLite file, so its cached aggregates are current and
             # need no re-read per append. If another process (an import) did write, the insert
-            # collides on (stream, version), the cache entry is dropped, and the append retried.
+            # collides on (stream, version), the cached stream is taken back to what it was and
+            # caught up with just the other process's events, and the append retried.
             "AGGREGATE_CACHE_FASTFORWARD": "n",
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": db,

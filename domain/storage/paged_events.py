@@ -1,8 +1,8 @@
 """Reading one stream back a page at a time.
 
 eventsourcing's EventStore.get selects every event of a stream into one list before the first
-is decoded: reloading a negotiation of a million events (after a restart, or after a refused
-append dropped it from the cache) would hold all their stored forms at once, over a GB. Here
+is decoded: reloading a negotiation of a million events (after a restart, or after a failed
+save dropped it from the cache) would hold all their stored forms at once, over a GB. Here
 a stream is read in pages, each decoded and applied before the next is read, so reloading
 needs memory for one page and the aggregate."""
 
