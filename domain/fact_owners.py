@@ -77,7 +77,7 @@ class FactOwners:
         number = self._entity[at]
         self._entity[at] = _GONE
         if journal is not None:
-            journal.append(lambda: self._entity.__setitem__(at, number))
+            journal.append(lambda: self._revive(at, number))
         return self._entities[number]
 
     # -- undoing (in the reverse order of the changes) -------------------------------------
@@ -86,6 +86,9 @@ class FactOwners:
         self._high.pop()
         self._low.pop()
         self._entity.pop()
+
+    def _revive(self, at: int, number: int) -> None:
+        self._entity[at] = number
 
     def _forget_entity(self, entity: Entity) -> None:
         del self._numbers[entity]
