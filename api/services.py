@@ -23,6 +23,7 @@ from projections.audit_index import AuditIndex
 from projections.log_query import LogQueries
 from projections.store.hook import ReadModelHook
 from projections.store.shadow import LiveIndexNames
+from projections.target_index import TargetIndex
 
 from api.expensive_reads import ExpensiveReads
 from api.head_notices import APPLICATION_NAME as LISTENER_NAME, HeadNotifier
@@ -47,6 +48,8 @@ class Services:
     signer: CheckpointSigner
     proofs: LogProofs
     metrics: Metrics
+    # Which events name each event as their target (GET /events/{id}'s corrections).
+    targets: TargetIndex
     # Token lookups that miss the cache wait for the database a few at a time, in threads of
     # their own, so that a flood of unknown tokens cannot take every thread reads need.
     token_lookups: CapacityLimiter = field(default_factory=lambda: CapacityLimiter(TOKEN_LOOKUPS))
@@ -62,15 +65,20 @@ class Services:
         env = eventsourcing_env(settings.db, pool_size=settings.pool_size,
                                 lock_timeout=settings.lock_timeout, connect_timeout=settings.connect_timeout,
                                 password=settings.db_password)
-        audit_index, live = AuditIndex(), LiveHead(settings.feed_poll_seconds)
+        audit_index, targets, live = AuditIndex(), TargetIndex(), LiveHead(settings.feed_poll_seconds)
         # Index names as a rebuild left them (projections.store.shadow).
         log = NegotiationLog(env, hooks=[LiveIndexNames(audit_index), live, HeadNotifier(),
-                                         LiveIndexNames(ReadModelHook()), Verifications()],
+                                         LiveIndexNames(ReadModelHook()), Verifications(), targets],
                              upgrade_progress=_upgrade_progress)
         try:
             audit_index.catch_up(log.database, log.event_log)
         except PersistenceError:  # e.g. a read-only database: serve what there is
             logging.getLogger("negotiation_log").warning("the audit index could not be brought up to date",
+                                                         exc_info=True)
+        try:
+            targets.catch_up(log.database)
+        except (PersistenceError, ValueError, KeyError, TypeError):  # unusable until then: readers scan
+            logging.getLogger("negotiation_log").warning("the target index could not be brought up to date",
                                                          exc_info=True)
         queries = LogQueries(log.event_log)
         live.watch(queries.head)
@@ -81,7 +89,8 @@ class Services:
         return cls(settings=settings, log=log, principals=Principals(log.database),
                    writer=GroupCommit(log.append_many), queries=queries, live=live,
                    signer=signer, proofs=LogProofs(log.event_log, signer),
-                   metrics=Metrics(log.database, log.recorder.datastore, live.subscriber_count))
+                   metrics=Metrics(log.database, log.recorder.datastore, live.subscriber_count),
+                   targets=targets)
 
     def close(self) -> None:
         self.writer.close()

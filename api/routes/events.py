@@ -20,7 +20,9 @@ router = APIRouter()
 
 def event_with_corrections(svc: Services, event_id: str) -> dict[str, Any]:
     event = svc.log.event(event_id)
-    touching = [e for e in svc.log.stream(event["negotiation_id"]) if e.get("target_event_id") == event_id]
+    touching = svc.targets.touching(svc.log.event_log, event)
+    if touching is None:  # the index is missing or behind the log: read the whole stream
+        touching = [e for e in svc.log.stream(event["negotiation_id"]) if e.get("target_event_id") == event_id]
     return {**event, "corrections": touching,
             "retracted": any(e["type"] == "record.retracted" for e in touching)}
 

@@ -1,0 +1,100 @@
+"""`GET /events/{event_id}` with its corrections (issue 15, "costs that stay flat as a
+negotiation grows"): the event and the corrections and retractions that touched it, timed
+server-side (`event_with_corrections`, as the route answers), median of `--requests` calls,
+for an event of a negotiation of 1,000 events and of one of `--events`.
+
+    python bench/event_corrections.py [--events 50000] [--requests 30]
+
+Each negotiation is filled in-process through the application, in batches of 500; the
+timed event is its first statement, corrected twice and retracted near the end. Target: the
+big negotiation's cost <= 3 x the small one's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from api.routes.events import event_with_corrections
+from api.services import Services
+from api.settings import Settings
+from domain.application import AppendRequest
+
+OPENING = {"type": "negotiation.opened", "occurred_at": "2025-01", "title": "Benchmark talks",
+           "participants": [{"id": "ru", "name": "Russia", "role": "party"},
+                            {"id": "us", "name": "United States", "role": "party"}]}
+BATCH = 500
+
+
+def statement(n: int) -> dict[str, Any]:
+    return {"type": "statement.issued", "occurred_at": f"2025-{1 + n % 12:02d}-{1 + n % 28:02d}",
+            "speaker": {"name": "Spokesperson", "title": "Ministry", "participant_id": ("ru", "us")[n % 2]},
+            "text": f"Statement number {n} on the state of the talks.",
+            "sources": [{"title": f"Briefing {n}", "publisher": "TASS", "reliability": "reported"}]}
+
+
+def touching(target: str) -> list[dict[str, Any]]:
+    return [{"type": "record.corrected", "occurred_at": "2025-06-01", "target_event_id": target,
+             "changes": {"text": f"Statement corrected, take {n}."}, "reason": "A misquote."} for n in (1, 2)] + \
+        [{"type": "record.retracted", "occurred_at": "2025-06-02", "target_event_id": target,
+          "reason": "Never said."}]
+
+
+def negotiation(services: Services, events: int) -> str:
+    """A negotiation of `events` events; returns the id of its first statement."""
+    nid = services.log.append(AppendRequest(principal="bench", events=[OPENING])).negotiation_id
+    stored, target = 1, None
+    extra = touching("")
+    while stored < events - len(extra):
+        count = min(BATCH, events - len(extra) - stored)
+        result = services.log.append(AppendRequest(principal="bench", negotiation_id=nid, batch=True,
+                                                   events=[statement(stored + i) for i in range(count)]))
+        target = target or result.events[0]["event_id"]
+        stored += count
+    assert target is not None
+    services.log.append(AppendRequest(principal="bench", negotiation_id=nid, batch=True, events=touching(target)))
+    return target
+
+
+def median_ms(services: Services, event_id: str, repeat: int) -> float:
+    answer = event_with_corrections(services, event_id)
+    assert len(answer["corrections"]) == 3 and answer["retracted"], answer
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        event_with_corrections(services, event_id)
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=50_000)
+    parser.add_argument("--requests", type=int, default=30)
+    args = parser.parse_args()
+    scratch = Path(tempfile.mkdtemp(prefix="nl-corrections-"))
+    try:
+        services = Services.open(Settings(db=str(scratch / "log.db"), signing_key=scratch / "signing.ed25519"))
+        try:
+            started = time.monotonic()
+            small, big = negotiation(services, 1000), negotiation(services, args.events)
+            print(f"filled {1000 + args.events:,} events in {time.monotonic() - started:.1f} s", flush=True)
+            small_ms, big_ms = median_ms(services, small, args.requests), median_ms(services, big, args.requests)
+        finally:
+            services.close()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    ratio = big_ms / small_ms
+    print(f"bench/event_corrections.py on {date.today()}: --events {args.events} --requests {args.requests}")
+    print(f"event with its corrections (median, server-side): {small_ms:.3f} ms at 1,000 events, "
+          f"{big_ms:.3f} ms at {args.events:,}; ratio {ratio:.2f}  target <= 3 {'OK' if ratio <= 3 else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()
