@@ -14,7 +14,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.erasure import ERASURE_TYPE, check_erasable
 from domain.errors import FieldError, NotFound, RuleViolation, ValidationFailed
-from domain.event_types import ValidatedEvent, validate_event
+from domain.event_validation import ValidatedEvent, validate_event
 from domain.knowledge import KEY_FIELDS, Knowledge
 from domain.rules import check_event
 

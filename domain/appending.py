@@ -14,7 +14,8 @@ from uuid import UUID
 from domain.aggregate import Negotiation, merge_changes
 from domain.errors import DomainError, FieldError, NotFound, ValidationFailed, VersionConflict
 from domain.erasure import ERASURE_TYPE
-from domain.event_types import SERVER_FIELDS, ValidatedEvent, validate_event, validate_opening
+from domain.event_types import SERVER_FIELDS
+from domain.event_validation import ValidatedEvent, validate_event, validate_opening
 from domain.leaves import b64url, committed_names, field_digests, new_salts
 from domain.storage.writes import Committed, IdempotencyEntry
 from domain.valid_time import format_utc

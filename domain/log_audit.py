@@ -30,7 +30,7 @@ from domain.merkle import Frontier, Node, leaf_hash, root_from, root_nodes
 from domain.storage.dialect import Dialect
 from domain.storage.log import PAGE_SIZE, EventLog, negotiation_id
 from domain.storage.reader import Reader, open_reader
-from domain.storage.tree import read_nodes, read_range, tree_size
+from domain.storage.tree import read_nodes, tree_size
 
 Progress = Callable[[int], None]
 CHUNK_LEVEL = 14

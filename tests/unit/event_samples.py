@@ -7,7 +7,7 @@ import pytest
 
 from domain.errors import ValidationFailed
 from domain.event_examples import EXAMPLES
-from domain.event_types import validate_event
+from domain.event_validation import validate_event
 
 
 def example(kind: str, **changes: Any) -> dict[str, Any]:

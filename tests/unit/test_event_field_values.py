@@ -5,7 +5,8 @@ that span several fields, each refused with a message naming the field."""
 import pytest
 
 from domain.event_examples import EXAMPLES
-from domain.event_types import EVENT_TYPES, validate_event, validate_opening
+from domain.event_types import EVENT_TYPES
+from domain.event_validation import validate_event, validate_opening
 from domain.participant_refs import participant_refs
 from tests.unit.event_samples import example, refusal
 

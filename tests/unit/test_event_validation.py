@@ -4,7 +4,8 @@ import pytest
 from pydantic import TypeAdapter
 
 from domain.event_examples import EXAMPLES
-from domain.event_types import EVENT_TYPES, SERVER_FIELDS, AnyEvent, ValidatedEvent, validate_event
+from domain.event_types import EVENT_TYPES, SERVER_FIELDS, AnyEvent
+from domain.event_validation import ValidatedEvent, validate_event
 from tests.unit.event_samples import example, refusal
 
 DOCUMENTED_TYPES = [

@@ -11,7 +11,7 @@ import pytest
 
 from domain.aggregate import Negotiation
 from domain.errors import RuleViolation, ValidationFailed
-from domain.event_types import validate_event, validate_opening
+from domain.event_validation import validate_event, validate_opening
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 OPENING = {"title": "Talks", "occurred_at": "2025-02", "participants": [

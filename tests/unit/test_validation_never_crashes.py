@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from domain.errors import ValidationFailed
 from domain.event_examples import EXAMPLES
-from domain.event_types import EVENT_TYPES, validate_event, validate_opening
+from domain.event_types import EVENT_TYPES
+from domain.event_validation import validate_event, validate_opening
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),

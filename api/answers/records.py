@@ -1,133 +1,15 @@
-"""The JSON answers' schemas, for the OpenAPI document only.
-
-Routes hand these to FastAPI as `response_model` and answer with a ready JSONBody, which FastAPI
-passes through untouched: the schemas describe the answers without ever validating or
-re-serializing one (that would cost the busiest routes a share of their time, and the answers
-are built by the projections, not by these models). tests/http/test_answer_schemas.py holds
-real answers to these schemas instead."""
+"""What the record reads as: negotiations, stored events, timeline items, entities, changes and their pages."""
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.answers.enums import CommitmentStatus, DisputeStatus, EntityKind, EventType, NegotiationFormat, NegotiationStatus, ParticipantRole, ProposalResponse, ProposalStatus, RoundStatus, Stance
+from api.answers.shapes import OpenShape, Shape
 from domain.event_fields import Duration, Person, Source, Venue
-from domain.event_types import EVENT_TYPES
 
-
-class _Shape(BaseModel):
-    """An answer whose every field is listed: anything else in it is a bug the tests catch."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
-class _Open(BaseModel):
-    """An answer that also carries the event's data fields, which depend on its type."""
-
-    model_config = ConfigDict(extra="allow")
-
-
-# -- enums -----------------------------------------------------------------------------------
-
-
-class NegotiationStatus(str, Enum):
-    ACTIVE = "active"
-    SUSPENDED = "suspended"
-    CONCLUDED = "concluded"
-    COLLAPSED = "collapsed"
-
-
-class RoundStatus(str, Enum):
-    PROPOSED = "proposed"
-    SCHEDULED = "scheduled"
-    POSTPONED = "postponed"
-    IN_PROGRESS = "in_progress"
-    CONCLUDED = "concluded"
-    CANCELLED = "cancelled"
-
-
-class DisputeStatus(str, Enum):
-    OPEN = "open"
-    UNDER_DISCUSSION = "under_discussion"
-    EXCLUDED = "excluded"
-    RESOLVED = "resolved"
-    DEADLOCKED = "deadlocked"
-    DEFERRED = "deferred"
-    DROPPED = "dropped"
-
-
-class ProposalStatus(str, Enum):
-    TABLED = "tabled"
-    ACCEPTED = "accepted"
-    REJECTED = "rejected"
-    COUNTERED = "countered"
-    UNDER_REVIEW = "under_review"
-    WITHDRAWN = "withdrawn"
-
-
-class ProposalResponse(str, Enum):
-    ACCEPTED = "accepted"
-    REJECTED = "rejected"
-    COUNTERED = "countered"
-    UNDER_REVIEW = "under_review"
-
-
-class CommitmentStatus(str, Enum):
-    AGREED = "agreed"
-    IN_PROGRESS = "in_progress"
-    FULFILLED = "fulfilled"
-    BREACH_ALLEGED = "breach_alleged"
-    BREACHED = "breached"
-    WITHDRAWN = "withdrawn"
-
-
-class ParticipantRole(str, Enum):
-    PARTY = "party"
-    MEDIATOR = "mediator"
-    HOST = "host"
-    OBSERVER = "observer"
-
-
-class NegotiationFormat(str, Enum):
-    BILATERAL = "bilateral"
-    MULTILATERAL = "multilateral"
-    MEDIATED = "mediated"
-
-
-class Stance(str, Enum):
-    DEMAND = "demand"
-    OFFER = "offer"
-    ACCEPT = "accept"
-    REJECT = "reject"
-    RED_LINE = "red_line"
-    NEUTRAL = "neutral"
-
-
-class TokenRole(str, Enum):
-    READER = "reader"
-    RECORDER = "recorder"
-    AUDITOR = "auditor"
-    ADMIN = "admin"
-
-
-class EntityKind(str, Enum):
-    NEGOTIATION = "negotiation"
-    ROUND = "round"
-    DISPUTE = "dispute"
-    PROPOSAL = "proposal"
-    COMMITMENT = "commitment"
-
-
-class AuditOrder(str, Enum):
-    ASC = "asc"
-    DESC = "desc"
-
-
-EventType = Enum("EventType", {name.replace(".", "_").upper(): name for name in EVENT_TYPES},  # type: ignore[misc]
-                 type=str)
-EventType.__doc__ = "An event type; its data fields are those of its request schema (Event)."
 
 _AS_OF = "the valid time answered for, as a UTC instant; null: now"
 _KNOWN_AT = "the recorded time answered for, as a UTC instant; null: everything recorded"
@@ -142,7 +24,7 @@ _TIME = "as recorded in `occurred_at` (e.g. `2025-05`, `2025-02-27T10:00:00+03:0
 # -- negotiations ----------------------------------------------------------------------------
 
 
-class NegotiationParticipant(_Shape):
+class NegotiationParticipant(Shape):
     id: str
     name: str | None = Field(description="null once erased")
     role: ParticipantRole
@@ -151,7 +33,7 @@ class NegotiationParticipant(_Shape):
     present: bool = Field(description="taking part at the point answered (false once left)")
 
 
-class Counts(_Shape):
+class Counts(Shape):
     rounds: int
     disputes: int
     proposals: int
@@ -160,7 +42,7 @@ class Counts(_Shape):
     events: int = Field(description="live facts counted (corrections and retractions are not facts)")
 
 
-class _NegotiationFields(_Shape):
+class _NegotiationFields(Shape):
     id: str = Field(description="assigned by the service (a UUID)")
     title: str | None
     status: NegotiationStatus
@@ -181,7 +63,7 @@ class Negotiation(_NegotiationFields):
 # -- stored events ---------------------------------------------------------------------------
 
 
-class _Recorded(_Open):
+class _Recorded(OpenShape):
     """The envelope of a stored event; its data fields sit beside it, as in its request schema (Event)."""
 
     event_id: str
@@ -224,7 +106,7 @@ class EventWithCorrections(StoredEvent):
     retracted: bool
 
 
-class EventPage(_Shape):
+class EventPage(Shape):
     items: list[StoredEvent]
     next_after: int = Field(description="pass as `after` for the next page")
     has_more: bool = Field(description="more events were already committed when this page was read")
@@ -239,7 +121,7 @@ class TimelineItem(_Recorded):
     corrected_by: list[str] = Field(description="ids of the corrections and retraction that touched it")
 
 
-class _PointPage(_Shape):
+class _PointPage(Shape):
     next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last")
     position: int = Field(description=_POSITION)
     as_of: str | None = Field(description=_AS_OF)
@@ -261,7 +143,7 @@ _ENTITY_AS_OF = "on a single read: " + _AS_OF
 _ENTITY_KNOWN_AT = "on a single read: " + _KNOWN_AT
 
 
-class _Entity(_Shape):
+class _Entity(Shape):
     position: int | None = Field(None, description=_ENTITY_POSITION)
     as_of: str | None = Field(None, description=_ENTITY_AS_OF)
     known_at: str | None = Field(None, description=_ENTITY_KNOWN_AT)
@@ -269,18 +151,18 @@ class _Entity(_Shape):
     uncertain: bool | None = Field(None, description="present, true, when a date it shows carries `?` or `%`")
 
 
-class Delegation(_Shape):
+class Delegation(Shape):
     head: Person | None
     members: list[Person]
 
 
-class Postponement(_Shape):
+class Postponement(Shape):
     at: str = Field(description=_TIME)
     reason: str | None
     requested_by: str | None
 
 
-class Cancellation(_Shape):
+class Cancellation(Shape):
     at: str = Field(description=_TIME)
     reason: str | None
     cancelled_by: str | None
@@ -305,7 +187,7 @@ class Round(_Entity):
     cancellation: Cancellation | None
 
 
-class Position(_Shape):
+class Position(Shape):
     stance: Stance | None
     text: str | None
     stated_at: str = Field(description=_TIME)
@@ -324,7 +206,7 @@ class Dispute(_Entity):
     excluded_by: str | None
 
 
-class ResponseDetail(_Shape):
+class ResponseDetail(Shape):
     response: ProposalResponse | None
     text: str | None
     responded_at: str = Field(description=_TIME)
@@ -343,7 +225,7 @@ class Proposal(_Entity):
     withdrawn_at: str | None
 
 
-class CommitmentHistoryEntry(_Shape):
+class CommitmentHistoryEntry(Shape):
     event_id: str
     type: EventType  # type: ignore[valid-type]
     occurred_at: str
@@ -393,30 +275,30 @@ ENTITY_ANSWERS: dict[str, tuple[type[BaseModel], type[BaseModel]]] = {
 _BODY = "the entity's state, as its own read answers it (less version, position and the axes)"
 
 
-class AddedEntity(_Shape):
+class AddedEntity(Shape):
     kind: EntityKind
     id: str
     after: dict[str, Any] = Field(description=_BODY)
 
 
-class RemovedEntity(_Shape):
+class RemovedEntity(Shape):
     kind: EntityKind
     id: str
     before: dict[str, Any] = Field(description=_BODY)
 
 
-class FieldChange(_Shape):
+class FieldChange(Shape):
     before: Any
     after: Any
 
 
-class ChangedEntity(_Shape):
+class ChangedEntity(Shape):
     kind: EntityKind
     id: str
     fields: dict[str, FieldChange] = Field(description="only the fields that differ")
 
 
-class Changes(_Shape):
+class Changes(Shape):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     added: list[AddedEntity]
@@ -427,126 +309,3 @@ class Changes(_Shape):
     known_at: str | None = Field(description=_KNOWN_AT)
     from_: str | None = Field(alias="from", description="the first instant included; null: before anything")
     to: str | None = Field(description="the later point compared; null: now")
-
-
-# -- verifiable log --------------------------------------------------------------------------
-
-_DISCLOSURES = "`[salt, name, value]` for every field the leaf commits to and that is not erased"
-
-
-class InclusionProof(_Shape):
-    log_index: int
-    tree_size: int
-    leaf: str = Field(description="the leaf, base64 of its RFC 8785 canonical JSON")
-    leaf_hash: str = Field(description="lowercase hex")
-    inclusion: list[str] = Field(description="RFC 9162 inclusion proof, base64 hashes")
-    disclosures: list[list[Any]] = Field(description=_DISCLOSURES)
-    checkpoint: str | None = Field(None, description="the signed note proved against, when `tree_size` "
-                                                     "was not given")
-
-
-class ConsistencyProof(_Shape):
-    first: int
-    second: int
-    consistency: list[str] = Field(description="RFC 9162 consistency proof, base64 hashes")
-
-
-class Receipt(_Shape):
-    event: ReceiptEvent
-    disclosures: list[list[Any]] = Field(description=_DISCLOSURES)
-    leaf: str = Field(description="base64 of the leaf's canonical JSON")
-    proof: str = Field(description="a C2SP tlog-proof: `c2sp.org/tlog-proof@v1`, `index N`, the inclusion "
-                                   "hashes, a blank line, the signed checkpoint")
-
-
-# -- audit -----------------------------------------------------------------------------------
-
-
-class AuditFilters(_Shape):
-    recorded_by: str | None
-    negotiation_id: str | None
-    type: list[str] | None
-    since: str | None
-    until: str | None
-
-
-class AuditPage(_Shape):
-    items: list[StoredEvent]
-    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last")
-    order: AuditOrder
-    filters: AuditFilters = Field(description="the filters applied, as read")
-    position: int = Field(description="the highest committed position when the page was read")
-
-
-class VerifiedHead(_Shape):
-    position: int
-    hash: str | None
-
-
-class VerifiedCheckpoint(_Shape):
-    tree_size: int
-    root: str = Field(description="base64")
-    extends: bool = Field(description="the log still extends the last checkpoint signed")
-
-
-class VerifyResult(_Shape):
-    ok: bool
-    checked: int = Field(description="events checked")
-    head: VerifiedHead
-    first_bad_position: int | None
-    tree_size: int
-    root: str | None = Field(description="the tree's root hash, base64")
-    checkpoint: VerifiedCheckpoint | None = Field(description="the last checkpoint signed, held to the log")
-    problems: list[str]
-
-
-# -- tokens and health -----------------------------------------------------------------------
-
-
-class Token(_Shape):
-    token_id: str
-    name: str
-    role: TokenRole
-    created_at: str
-    revoked_at: str | None
-
-
-class CreatedToken(Token):
-    token: str = Field(description="the token itself, shown this once")
-
-
-class TokenList(_Shape):
-    items: list[Token]
-
-
-class Health(_Shape):
-    status: str
-
-
-class Me(_Shape):
-    """Who the bearer is: a client (the web page) shows only what the role may do."""
-
-    name: str = Field(description="the principal's name, as `recorded_by` will say it; `anonymous` for a "
-                                  "request with no token on a service with public reads")
-    role: TokenRole
-
-
-# -- problems --------------------------------------------------------------------------------
-
-
-class ProblemFieldError(_Shape):
-    field: str
-    message: str
-
-
-class Problem(BaseModel):
-    """RFC 9457 problem details."""
-
-    type: str
-    title: str
-    status: int
-    detail: str = Field(description="names the field or rule")
-    rule: str | None = None
-    index: int | None = Field(None, description="the event of a batch")
-    errors: list[ProblemFieldError] | None = Field(None, description="for validation errors: each field refused")
-    correlation_id: str | None = Field(None, description="on a 500: names the failure in the service's log")
