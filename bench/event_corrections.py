@@ -25,19 +25,7 @@ from api.routes.events import event_with_corrections
 from api.services import Services
 from api.settings import Settings
 from domain.application import AppendRequest
-
-OPENING = {"type": "negotiation.opened", "occurred_at": "2025-01", "title": "Benchmark talks",
-           "participants": [{"id": "ru", "name": "Russia", "role": "party"},
-                            {"id": "us", "name": "United States", "role": "party"}]}
-BATCH = 500
-
-
-def statement(n: int) -> dict[str, Any]:
-    return {"type": "statement.issued", "occurred_at": f"2025-{1 + n % 12:02d}-{1 + n % 28:02d}",
-            "speaker": {"name": "Spokesperson", "title": "Ministry", "participant_id": ("ru", "us")[n % 2]},
-            "text": f"Statement number {n} on the state of the talks.",
-            "sources": [{"title": f"Briefing {n}", "publisher": "TASS", "reliability": "reported"}]}
-
+from statements import append_statements, open_negotiation
 
 def touching(target: str) -> list[dict[str, Any]]:
     return [{"type": "record.corrected", "occurred_at": "2025-06-01", "target_event_id": target,
@@ -48,15 +36,9 @@ def touching(target: str) -> list[dict[str, Any]]:
 
 def negotiation(services: Services, events: int) -> str:
     """A negotiation of `events` events; returns the id of its first statement."""
-    nid = services.log.append(AppendRequest(principal="bench", events=[OPENING])).negotiation_id
-    stored, target = 1, None
+    nid = open_negotiation(services.log)
     extra = touching("")
-    while stored < events - len(extra):
-        count = min(BATCH, events - len(extra) - stored)
-        result = services.log.append(AppendRequest(principal="bench", negotiation_id=nid, batch=True,
-                                                   events=[statement(stored + i) for i in range(count)]))
-        target = target or result.events[0]["event_id"]
-        stored += count
+    target = append_statements(services.log, nid, 1, events - 1 - len(extra))
     assert target is not None
     services.log.append(AppendRequest(principal="bench", negotiation_id=nid, batch=True, events=touching(target)))
     return target

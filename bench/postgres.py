@@ -26,7 +26,7 @@ import psycopg
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
-from harness import Process, cli, real_server, wrk
+from harness import cli, real_server, wrk
 
 from domain.storage.backend import eventsourcing_env
 

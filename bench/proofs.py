@@ -27,21 +27,10 @@ from typing import Any
 
 from api.services import Services
 from api.settings import Settings
-from domain.application import AppendRequest
 from domain.log_audit import verify_log
+from statements import append_statements, open_negotiation
 
-OPENING = {"type": "negotiation.opened", "occurred_at": "2025-01", "title": "Benchmark talks",
-           "participants": [{"id": "ru", "name": "Russia", "role": "party"},
-                            {"id": "us", "name": "United States", "role": "party"}]}
-BATCH = 500
 PER_NEGOTIATION = 20_000
-
-
-def statement(n: int) -> dict[str, Any]:
-    return {"type": "statement.issued", "occurred_at": f"2025-{1 + n % 12:02d}-{1 + n % 28:02d}",
-            "speaker": {"name": "Spokesperson", "title": "Ministry", "participant_id": ("ru", "us")[n % 2]},
-            "text": f"Statement number {n} on the state of the talks.",
-            "sources": [{"title": f"Briefing {n}", "publisher": "TASS", "reliability": "reported"}]}
 
 
 def fill(db: str, events: int) -> None:
@@ -49,13 +38,10 @@ def fill(db: str, events: int) -> None:
     try:
         stored, started = 0, time.monotonic()
         while stored < events:
-            nid = services.log.append(AppendRequest(principal="bench", events=[OPENING])).negotiation_id
-            stored += 1
-            for start in range(0, min(PER_NEGOTIATION, events - stored), BATCH):
-                count = min(BATCH, events - stored)
-                services.log.append(AppendRequest(principal="bench", negotiation_id=nid, batch=True,
-                                                  events=[statement(stored + i) for i in range(count)]))
-                stored += count
+            nid = open_negotiation(services.log)
+            count = min(PER_NEGOTIATION, events - stored - 1)
+            append_statements(services.log, nid, stored + 1, count)
+            stored += 1 + count
             print(f"  filled {stored:,} of {events:,} events ({stored / (time.monotonic() - started):,.0f}/s)",
                   flush=True)
     finally:

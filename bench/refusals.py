@@ -20,39 +20,22 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 from api.services import Services
 from api.settings import Settings
 from domain.application import AppendRequest, NegotiationLog
 from domain.errors import RuleViolation, VersionConflict
-
-OPENING = {"type": "negotiation.opened", "occurred_at": "2025-01", "title": "Benchmark talks",
-           "participants": [{"id": "ru", "name": "Russia", "role": "party"},
-                            {"id": "us", "name": "United States", "role": "party"}]}
-BATCH = 500
-
-
-def statement(n: int) -> dict[str, Any]:
-    return {"type": "statement.issued", "occurred_at": f"2025-{1 + n % 12:02d}-{1 + n % 28:02d}",
-            "speaker": {"name": "Spokesperson", "participant_id": ("ru", "us")[n % 2]},
-            "text": f"Statement number {n} on the state of the talks."}
-
+from statements import append_statements, open_negotiation, statement
 
 def fill(log: NegotiationLog, events: int) -> str:
-    nid = log.append(AppendRequest(principal="bench", events=[OPENING])).negotiation_id
-    stored = 1
-    while stored < events:
-        count = min(BATCH, events - stored)
-        log.append(AppendRequest(principal="bench", negotiation_id=nid, batch=True,
-                                 events=[statement(stored + i) for i in range(count)]))
-        stored += count
+    nid = open_negotiation(log)
+    append_statements(log, nid, 1, events - 1, plain=True)
     return nid
 
 
 def timed_append(log: NegotiationLog, nid: str, n: int) -> float:
     started = time.perf_counter()
-    log.append(AppendRequest(principal="bench", negotiation_id=nid, events=[statement(n)]))
+    log.append(AppendRequest(principal="bench", negotiation_id=nid, events=[statement(n, plain=True)]))
     return (time.perf_counter() - started) * 1000
 
 
@@ -60,7 +43,7 @@ def refused_rule(log: NegotiationLog, nid: str, n: int) -> None:
     bad = {"type": "dispute.resolved", "occurred_at": "2025-03-01", "dispute_id": "no-such-dispute",
            "summary": "Refused: the dispute was never raised"}
     try:
-        log.append(AppendRequest(principal="bench", negotiation_id=nid, batch=True, events=[statement(n), bad]))
+        log.append(AppendRequest(principal="bench", negotiation_id=nid, batch=True, events=[statement(n, plain=True), bad]))
     except RuleViolation:
         return
     raise AssertionError("the batch was not refused")
@@ -68,7 +51,7 @@ def refused_rule(log: NegotiationLog, nid: str, n: int) -> None:
 
 def refused_if_match(log: NegotiationLog, nid: str, n: int) -> None:
     try:
-        log.append(AppendRequest(principal="bench", negotiation_id=nid, events=[statement(n)], expected_version=1))
+        log.append(AppendRequest(principal="bench", negotiation_id=nid, events=[statement(n, plain=True)], expected_version=1))
     except VersionConflict:
         return
     raise AssertionError("the append was not refused")
