@@ -14,6 +14,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.erasure import ERASURE_TYPE, check_erasable
 from domain.errors import FieldError, NotFound, RuleViolation, ValidationFailed
+from domain.workspaces import workspace_of_opening
 from domain.event_validation import ValidatedEvent, validate_event
 from domain.knowledge import KEY_FIELDS, Knowledge
 from domain.rules import check_event
@@ -41,6 +42,7 @@ class Negotiation(Aggregate):
             aggregate.knowledge.learn(self.record, self.originator_version)
 
     def __init__(self, record: dict[str, Any]) -> None:
+        self.workspace = workspace_of_opening(record)
         self.knowledge = Knowledge()
         self.knowledge.learn(record, 1)
 
@@ -111,6 +113,10 @@ class Negotiation(Aggregate):
                 raise RuleViolation(
                     f"changes.{key}: a correction cannot move a fact to another entity; "
                     "retract the event and record a new one", rule="keys-fixed")
+        if "workspace" in changes and changes["workspace"] != workspace_of_opening(target):
+            # Who may see the record must not change under those already reading it.
+            raise RuleViolation("changes.workspace: a negotiation stays in the workspace it was opened in",
+                                rule="workspace-fixed")
         if "participants" in changes or "participant" in changes:
             self._check_member_ids_kept(target, changes)
         erased = [name for name in target.pop("erased", ()) if _top(name) not in changes]

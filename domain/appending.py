@@ -19,6 +19,7 @@ from domain.event_validation import ValidatedEvent, validate_event, validate_ope
 from domain.leaves import b64url, committed_names, field_digests, new_salts
 from domain.storage.writes import Committed, IdempotencyEntry
 from domain.valid_time import format_utc
+from domain.workspaces import Scope, admits
 
 CORRECTION_TYPES = ("record.corrected", "record.retracted", "record.erased")
 
@@ -37,6 +38,9 @@ class AppendRequest:
     # POST /negotiations/{id}/erasures: the one way a record.erased is recorded (an import
     # carries them too, with the events they erased already erased).
     erasure: bool = False
+    # The workspaces the caller is limited to (None: all): a negotiation outside them is
+    # answered as one that does not exist.
+    scope: Scope = None
 
 
 @dataclass
@@ -161,6 +165,8 @@ class UnitOfWork:
                 index = 1
             else:
                 aggregate = self.aggregates.get(negotiation_id) or self.load(negotiation_id)
+                if not admits(request.scope, aggregate.workspace):
+                    raise NotFound(f"no negotiation {negotiation_id}", rule="negotiation-exists")
                 if (request.expected_version is not None and aggregate.version != request.expected_version
                         and negotiation_id not in self.aggregates):
                     # The cached stream may lag behind another process's writes: read what is new.

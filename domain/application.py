@@ -31,6 +31,7 @@ from domain.storage.schema_lock import creating_tables
 from domain.storage.transcoder import FastJSONTranscoder
 from domain.storage.tree import TreeCache
 from domain.storage.writes import PendingWrite, TransactionHook
+from domain.workspaces import WorkspaceIndex
 
 __all__ = ["AppendRequest", "AppendResult", "NegotiationLog"]
 
@@ -68,13 +69,16 @@ class NegotiationLog(Application[UUID]):
             super().__init__(env)
             self.database = Database(self.recorder)
             self.event_log = EventLog(self.database)
-            self.hooks = list(hooks)
+            # Who may see a negotiation is part of what is stored: every log keeps the index.
+            self.workspaces = WorkspaceIndex()
+            self.hooks = [self.workspaces, *hooks]
             self.tree = TreeCache()
             # Before the hooks: their catch-up reads events with their leaves.
             upgrade_v1.upgrade(self.database, upgrade_progress)
             with self.database.transaction(commit=True) as cursor:
                 for hook in self.hooks:
                     hook.create_tables(cursor, self.database.dialect)
+            self.workspaces.catch_up(self.database)
         # Appends in one process are serialised: the aggregate cache is shared, and SQLite
         # has one writer anyway. Other processes are fenced off by the stream's unique
         # (id, version) key and the events table lock.

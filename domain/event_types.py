@@ -45,6 +45,8 @@ class NegotiationOpened(Event):
     participants: many(Participant, min_length=1)
     subject: Text | None = None
     format: Format | None = None
+    # Fixed at opening (docs/api.md §7); the server fills it in when the client leaves it out.
+    workspace: Key | None = None
 
     @field_validator("participants")
     @classmethod

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.workspaces import workspace_of_opening
+
 from projections.replay import known, replay_input
 
 STATUS_BY_TYPE = {
@@ -23,8 +25,8 @@ COUNTED = {
 
 
 def initial(negotiation_id: str) -> dict[str, Any]:
-    return {"id": negotiation_id, "title": None, "status": None, "participants": [], "subject": None,
-            "format": None, "outcome": None, "counts": {"rounds": 0, "disputes": 0, "proposals": 0,
+    return {"id": negotiation_id, "title": None, "workspace": None, "status": None, "participants": [],
+            "subject": None, "format": None, "outcome": None, "counts": {"rounds": 0, "disputes": 0, "proposals": 0,
                                                         "commitments": 0, "statements": 0, "events": 0},
             "_seen": {}}
 
@@ -33,7 +35,8 @@ def apply(state: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
     t = event["type"]
     state = {**state, "counts": {**state["counts"], "events": state["counts"]["events"] + 1}}
     if t == "negotiation.opened":
-        state.update(title=event.get("title"), subject=event.get("subject"), format=event.get("format"),
+        state.update(title=event.get("title"), workspace=workspace_of_opening(event),
+                     subject=event.get("subject"), format=event.get("format"),
                      participants=[{**p, "present": True} for p in event.get("participants") or []])
     elif t == "participant.joined" and event.get("participant"):
         joined = {**event["participant"], "present": True}

@@ -15,6 +15,7 @@ class Token(Shape):
     token_id: str
     name: str
     role: TokenRole
+    workspaces: list[str] | None = Field(description="the workspaces it is limited to; null: all of them")
     created_at: str
     revoked_at: str | None
 
@@ -37,6 +38,7 @@ class Me(Shape):
     name: str = Field(description="the principal's name, as `recorded_by` will say it; `anonymous` for a "
                                   "request with no token on a service with public reads")
     role: TokenRole
+    workspaces: list[str] | None = Field(description="the workspaces it is limited to; null: all of them")
 
 
 # -- problems --------------------------------------------------------------------------------

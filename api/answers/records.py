@@ -45,6 +45,7 @@ class Counts(Shape):
 class _NegotiationFields(Shape):
     id: str = Field(description="assigned by the service (a UUID)")
     title: str | None
+    workspace: str = Field(description="the workspace it belongs to (docs/api.md §7), fixed at opening")
     status: NegotiationStatus
     participants: list[NegotiationParticipant]
     subject: str | None

@@ -159,16 +159,19 @@ def load_demo(services: Services) -> int:
 
 @tokens.command("create")
 def token_create(name: str, role: Annotated[str, typer.Option(help=f"one of: {', '.join(ROLES)}")],
+                 workspace: Annotated[list[str] | None, typer.Option(
+                     help="limit the token to this workspace (repeatable; default: all of them)")] = None,
                  db: Db = DEFAULT_DB) -> None:
     """Create a token; the token alone is the last line of output."""
     services = _services(db, may_create=True)
     try:
-        info, token = services.principals.create(name, role)
+        info, token = services.principals.create(name, role, list(workspace) if workspace else None)
     except DomainError as e:
         raise _fail(e.detail) from None
     finally:
         services.close()
-    print(f"Created token {info['token_id']} for {name} ({role}). It is shown only now:")
+    limits = f" in {', '.join(info['workspaces'])}" if info["workspaces"] else ""
+    print(f"Created token {info['token_id']} for {name} ({role}{limits}). It is shown only now:")
     print(token)
 
 

@@ -64,7 +64,7 @@ async def erase(negotiation_id: str, request: Request, principal: Admin) -> JSON
     idempotency_key = request.headers.get("idempotency-key")
     result = await svc.writer.submit_async(AppendRequest(
         principal=principal.name, negotiation_id=negotiation_id, events=[erasure_event(body)], erasure=True,
-        idempotency_key=_key(idempotency_key),
+        scope=principal.workspaces, idempotency_key=_key(idempotency_key),
         request_hash=request_fingerprint("POST", f"/negotiations/{negotiation_id}/erasures", body, None)
         if idempotency_key else ""))
     event = result.events[0]

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 
 from domain.application import AppendRequest, AppendResult
 from domain.principals import Principal
+from domain.workspaces import DEFAULT_WORKSPACE, KEY as WORKSPACE_KEY
 from projections.negotiation import summarize
 
 from api.answers import OpenedNegotiation, StoredEvent
@@ -89,9 +90,10 @@ async def open_negotiation(request: Request, principal: Recorder) -> JSONBody:
         if not isinstance(body, dict):
             raise Problem(422, "a negotiation is opened with one JSON object (the negotiation.opened event)",
                           rule="validation", errors=[{"field": "", "message": "must be a JSON object"}])
+        fingerprint = request_fingerprint("POST", "/negotiations", body, None) if idempotency_key else ""
         result = await svc.writer.submit_async(AppendRequest(
-            principal=principal.name, events=[body], idempotency_key=_key(idempotency_key),
-            request_hash=request_fingerprint("POST", "/negotiations", body, None) if idempotency_key else ""))
+            principal=principal.name, events=[_in_workspace(principal, body)], idempotency_key=_key(idempotency_key),
+            request_hash=fingerprint))
     opening = result.events[0]
     negotiation = summarize(result.negotiation_id, [opening])
     return _created({**(negotiation or {}), "event": opening}, result, f"/negotiations/{result.negotiation_id}")
@@ -109,6 +111,21 @@ async def append_events(negotiation_id: str, request: Request, principal: Record
     return _created(answer, result, f"/events/{result.events[0]['event_id']}")
 
 
+def _in_workspace(principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
+    """The opening with its workspace named: the one given, else the token's only one, else
+    `default`. A limited token opens only inside its workspaces (403); a malformed key is left
+    to validation (422)."""
+    workspace = body.get("workspace")
+    if body.get("type") != "negotiation.opened":
+        return body  # refused by validation, as it was sent
+    if workspace is None:
+        return {**body, "workspace": principal.sole_workspace() or DEFAULT_WORKSPACE}
+    if isinstance(workspace, str) and WORKSPACE_KEY.match(workspace) and not principal.sees(workspace):
+        raise Problem(403, f"workspace: this token may not open a negotiation in '{workspace}'", rule="workspace",
+                      errors=[{"field": "workspace", "message": "outside the token's workspaces"}])
+    return body
+
+
 async def append(svc: Services, principal: Principal, negotiation_id: str, raw: bytes, if_match: str | None,
                  idempotency_key: str | None) -> tuple[Any, AppendResult]:
     """The route's work after authentication, shared with api.fast_paths: (answer, result)."""
@@ -121,6 +138,7 @@ async def append(svc: Services, principal: Principal, negotiation_id: str, raw: 
         result = await svc.writer.submit_async(AppendRequest(
             principal=principal.name, negotiation_id=negotiation_id, events=body if batch else [body],
             batch=batch, expected_version=_expected_version(if_match), idempotency_key=_key(idempotency_key),
+            scope=principal.workspaces,
             request_hash=request_fingerprint("POST", f"/negotiations/{negotiation_id}/events", body, if_match)
             if idempotency_key else ""))
     return (result.events if batch else result.events[0]), result

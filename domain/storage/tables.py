@@ -35,5 +35,5 @@ def create_statements(d: Dialect) -> list[str]:
         # Tokens are the one thing not derived from the event log.
         "CREATE TABLE IF NOT EXISTS nl_tokens ("
         "token_id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, "
-        "token_hash TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, revoked_at TEXT)",
+        "token_hash TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, revoked_at TEXT, workspaces TEXT)",
     ]
