@@ -14,13 +14,14 @@ from domain.application import NegotiationLog
 from domain.checkpoints import CheckpointSigner
 from domain.group_commit import GroupCommit
 from domain.log_proofs import LogProofs
-from domain.principals import Principals
+from domain.principals import Principal, Principals
 from domain.signing_key import key_path
 from domain.verifications import Verifications
 from domain.storage.backend import eventsourcing_env, is_postgres, postgres_connection
 
 from projections.audit_index import AuditIndex
 from projections.log_query import LogQueries
+from projections.reading import Reading
 from projections.store.hook import ReadModelHook
 from projections.store.shadow import LiveIndexNames
 from projections.target_index import TargetIndex
@@ -55,8 +56,15 @@ class Services:
     token_lookups: CapacityLimiter = field(default_factory=lambda: CapacityLimiter(TOKEN_LOOKUPS))
     streams: StreamSlots = field(init=False)
     expensive_reads: ExpensiveReads = field(init=False)
+    # The one way routes read the record: `reading.as_seen_by(principal)` (projections.reading).
+    reading: Reading = field(init=False)
+    # Who a request without a token is, with public reads: a reader of the public workspaces.
+    anonymous: Principal = field(init=False)
 
     def __post_init__(self) -> None:
+        public = self.settings.public_workspaces
+        self.anonymous = Principal("anonymous", "reader", None if public is None else frozenset(public))
+        self.reading = Reading(self.log, self.queries, self.targets, self.proofs)
         self.streams = StreamSlots(self.settings.max_streams_per_principal, self.settings.max_streams)
         self.expensive_reads = ExpensiveReads(self.settings.max_expensive_reads)
 

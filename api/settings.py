@@ -13,6 +13,8 @@ class Settings(BaseSettings):
 
     db: str = Field("./negotiation-log.db", description="SQLite file path or postgresql:// URL")
     public_read: bool = Field(False, description="let anonymous users use the GET endpoints other than /audit*")
+    public_workspaces: list[str] | None = Field(None, description="with public reads: the workspaces anonymous "
+                                                                  "users see (default: all of them)")
     max_body_bytes: int = Field(1_048_576, ge=1024, description="larger request bodies are refused with 413")
     body_timeout: float = Field(30.0, gt=0, description="seconds a request body may stall before 408")
     db_password: str | None = Field(None, description="the PostgreSQL password, when the --db URL carries none "

@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from domain.storage.log import EventLog, event_columns, select_events
+from domain.workspaces import Scope, WorkspaceIndex
 
 
 @lru_cache(maxsize=1024)  # the events of one append share their recorded time
@@ -33,9 +34,12 @@ class LogFilter:
     types: tuple[str, ...] = ()
     since: datetime | None = None  # recorded at or after
     until: datetime | None = None  # recorded at or before
+    # The viewer's workspaces (None: all); set by projections.reading, never from a request.
+    scope: Scope = None
 
     def is_empty(self) -> bool:
-        return not (self.recorded_by or self.negotiation_id or self.types or self.since or self.until)
+        return not (self.recorded_by or self.negotiation_id or self.types or self.since or self.until
+                    or self.scope is not None)
 
     def where(self) -> tuple[list[str], list[Any]]:
         clauses: list[str] = []
@@ -53,6 +57,10 @@ class LogFilter:
         if self.until is not None:
             clauses.append("a.recorded_at <= ?")
             params.append(sortable_time(self.until))
+        if self.scope is not None:
+            clause, names = WorkspaceIndex.restriction(self.scope, "a.negotiation_id")
+            clauses.append(clause)
+            params.extend(names)
         return clauses, params
 
     def echo(self) -> dict[str, Any]:

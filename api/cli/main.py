@@ -19,6 +19,7 @@ from domain.errors import DomainError, RuleViolation
 from domain.log_audit import SignedSize, verify_log
 from domain.log_meta import LogIdentityError
 from domain.principals import ROLES
+from domain.workspaces import checked_keys
 from domain.receipts import Failed, verify_receipt
 from domain.signed_note import NoteError, VerifierKey, open_note, parse_verifier_key
 from domain.signing_key import SigningKeyError
@@ -88,6 +89,9 @@ def serve(
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
     public_read: Annotated[bool, typer.Option("--public-read", envvar="NEGOTIATION_LOG_PUBLIC_READ",
                                               help="anonymous users may use the GET endpoints but /audit*")] = False,
+    public_workspace: Annotated[list[str] | None, typer.Option(
+        "--public-workspace", help="with --public-read or --demo: anonymous users see only this workspace "
+                                   "(repeatable; default: all of them)")] = None,
     access_log: Annotated[bool, typer.Option("--access-log", help="log every request (costs ~10% throughput)")] = False,
     demo: Annotated[bool, typer.Option("--demo", help="load the Istanbul 2025 demo into an empty database, "
                                                       "open reads to the public, print a recorder token")] = False,
@@ -108,7 +112,11 @@ def serve(
     from api.app import create_app
     from api.http_limits import HttpLimits, bounded_protocol, connection_cap
 
-    settings = Settings(db=db, public_read=public_read or demo)
+    try:
+        checked_keys("--public-workspace", public_workspace or None)
+    except DomainError as e:
+        raise _fail(e.detail) from None
+    settings = Settings(db=db, public_read=public_read or demo, public_workspaces=public_workspace or None)
     services = _open(settings, signing=True)
     app_ = create_app(settings, services)
     url = f"http://{host}:{port}"

@@ -14,7 +14,8 @@ from fastapi.concurrency import run_in_threadpool
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.types import Receive, Scope, Send
 
-from projections.log_query import LogFilter, feed_page
+from projections.log_query import LogFilter
+from projections.reading import ViewerReads
 
 from api.answers import EventPage
 from api.auth import Reader, ServicesDep, authenticate
@@ -54,10 +55,10 @@ LastEventId = Annotated[str | None, Header(alias="Last-Event-ID",
 
 @router.get("/events", summary="The global log in position order", response_model=EventPage,
             responses=problem_responses(401, 422))
-async def list_events(svc: ServicesDep, _: Reader, flt: StreamFilter, after: After = None,
+async def list_events(svc: ServicesDep, principal: Reader, flt: StreamFilter, after: After = None,
                       limit: Limit = 100) -> JSONBody:
     start = position("after", after) or 0
-    page = await run_in_threadpool(feed_page, svc.queries, flt, start, limit)
+    page = await run_in_threadpool(svc.reading.as_seen_by(principal).feed_page, flt, start, limit)
     return JSONBody(page.as_dict())
 
 
@@ -76,7 +77,7 @@ async def stream_events(request: Request, svc: ServicesDep, principal: Reader, f
     resume = position("Last-Event-ID", last_event_id.strip() if last_event_id else None)
     start = resume if resume is not None else position("after", after) or 0
     slot = svc.streams.take(svc.streams.key(principal, request.client.host if request.client else None))
-    follow = _follow(svc, flt, start, request.headers.get("authorization"))
+    follow = _follow(svc, svc.reading.as_seen_by(principal), flt, start, request.headers.get("authorization"))
     return _SlotHeldStream(slot, follow, ping=svc.settings.heartbeat_seconds, send_timeout=SEND_TIMEOUT)
 
 
@@ -102,7 +103,7 @@ async def _still_allowed(svc: Services, authorization: str | None) -> bool:
     return True
 
 
-async def _follow(svc: Services, flt: LogFilter, after: int,
+async def _follow(svc: Services, reads: ViewerReads, flt: LogFilter, after: int,
                   authorization: str | None) -> AsyncIterator[ServerSentEvent]:
     """Pulls one page at a time from storage, sends it, and sleeps when caught up until the
     log grows. The connection's send blocks while the client is slow, which pauses this loop:
@@ -120,7 +121,7 @@ async def _follow(svc: Services, flt: LogFilter, after: int,
         while True:
             # Cleared before reading, so an event committed during the read wakes us again.
             woken.clear()
-            page = await run_in_threadpool(feed_page, svc.queries, flt, after, STREAM_PAGE)
+            page = await run_in_threadpool(reads.feed_page, flt, after, STREAM_PAGE)
             if page.items or loop.time() - checked_at >= heartbeat:
                 if not await _still_allowed(svc, authorization):
                     break

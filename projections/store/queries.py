@@ -10,6 +10,7 @@ from typing import Any
 from domain import jsonfast
 from domain.application import NegotiationLog
 from domain.errors import NotFound
+from domain.workspaces import DEFAULT_WORKSPACE
 
 from projections import paging
 from projections.changes import diff, snapshot
@@ -37,7 +38,9 @@ class ReadModels:
                              "AND kind = 'negotiation' AND key = ?", [negotiation_id, negotiation_id])
                 if not found:
                     raise NotFound(f"no negotiation {negotiation_id}", rule="negotiation-exists")
-                return jsonfast.loads(found[0]["body"])  # type: ignore[no-any-return]
+                state: dict[str, Any] = jsonfast.loads(found[0]["body"])
+                # Stored before workspaces existed, when every negotiation was in `default`.
+                return state if "workspace" in state else {**state, "workspace": DEFAULT_WORKSPACE}
             self._require_negotiation(cursor, negotiation_id, None)
             state = negotiation_at(cursor, self.dialect, negotiation_id, as_of=as_of, known_at=known_at)
         if state is None:
