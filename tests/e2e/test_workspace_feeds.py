@@ -22,8 +22,10 @@ WRITES = 60
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(db=str(tmp_path / "log.db"), heartbeat_seconds=0.3, feed_poll_seconds=0.05)
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    """On both backends (tests.conftest's `database_url`)."""
+    return Settings(db=database_url, signing_key=tmp_path / "signing.ed25519", heartbeat_seconds=0.3,
+                    feed_poll_seconds=0.05)
 
 
 @pytest.fixture

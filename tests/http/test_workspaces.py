@@ -145,3 +145,29 @@ def test_the_cli_limits_tokens_and_lists_the_limits(tmp_path: Path) -> None:
     assert '"workspaces": ["alpha", "beta"]' in run_cli("token", "list", "--db", db).stdout
     refused = run_cli("token", "create", "bo", "--role", "reader", "--workspace", "Not A Key", "--db", db, check=False)
     assert refused.returncode != 0 and "workspaces" in refused.stderr
+
+
+def test_after_a_restart_appends_still_keep_to_the_tokens_workspaces(settings: Settings) -> None:
+    """The first append after a restart loads the stream anew (or from a snapshot): the
+    workspace must come back with it."""
+    services = Services.open(settings)
+    try:
+        with TestClient(create_app(settings, services)) as client:
+            root = bearer(services.principals.create("root", "admin")[1])
+            mine, theirs = (opened(client, root, workspace=w).json()["id"] for w in ("alpha", "beta"))
+            token = services.principals.create("alpha-recorder", "recorder", ["alpha"])[1]
+    finally:
+        services.close()
+    services = Services.open(settings)
+    try:
+        with TestClient(create_app(settings, services)) as client:
+            auth = bearer(token)
+            foreign = client.post(f"/negotiations/{theirs}/events", json=STATEMENT, headers=auth)
+            unknown = client.post("/negotiations/00000000-0000-4000-8000-000000000000/events", json=STATEMENT,
+                                  headers=auth)
+            assert foreign.status_code == unknown.status_code == 404
+            assert foreign.json()["rule"] == unknown.json()["rule"] == "negotiation-exists"
+            assert client.post(f"/negotiations/{mine}/events", json=STATEMENT, headers=auth).status_code == 201
+            assert client.get(f"/negotiations/{theirs}", headers=root).json()["counts"]["statements"] == 0
+    finally:
+        services.close()
