@@ -105,12 +105,7 @@ class LogQueries:
             if len(visible) <= PER_NEGOTIATION:
                 return self._merged(flt, visible, after, limit, descending, upto)
         clauses, params = flt.where(scope_by_scan=self._db.dialect.name == "sqlite")
-        if after is not None:
-            clauses.append("a.position < ?" if descending else "a.position > ?")
-            params.append(after)
-        if upto is not None:
-            clauses.append("a.position <= ?")
-            params.append(upto)
+        _in_range(clauses, params, after, descending, upto)
         sql = self._select + (f"WHERE {' AND '.join(clauses)} " if clauses else "")
         sql += f"ORDER BY a.position {'DESC' if descending else 'ASC'} LIMIT ?"
         return [EventLog.decode(r) for r in self._db.query(sql, [*params, limit])]
@@ -131,12 +126,7 @@ class LogQueries:
         positions: list[int] = []
         for negotiation_id in negotiation_ids:
             clauses, params = dataclasses.replace(flt, scope=None, negotiation_id=negotiation_id).where()
-            if after is not None:
-                clauses.append("a.position < ?" if descending else "a.position > ?")
-                params.append(after)
-            if upto is not None:
-                clauses.append("a.position <= ?")
-                params.append(upto)
+            _in_range(clauses, params, after, descending, upto)
             sql = (f"SELECT a.position FROM nl_audit a WHERE {' AND '.join(clauses)} "
                    f"ORDER BY a.position {'DESC' if descending else 'ASC'} LIMIT ?")
             positions += [int(r["position"]) for r in self._db.query(sql, [*params, limit])]
@@ -153,6 +143,16 @@ class LogQueries:
             return []
         sql = self._by_position + f"({','.join('?' * len(positions))}) ORDER BY position"
         return self._db.query(sql, list(positions))
+
+
+def _in_range(clauses: list[str], params: list[Any], after: int | None, descending: bool, upto: int | None) -> None:
+    """Adds the page's bounds: after `after` (before it when descending), none past `upto`."""
+    if after is not None:
+        clauses.append("a.position < ?" if descending else "a.position > ?")
+        params.append(after)
+    if upto is not None:
+        clauses.append("a.position <= ?")
+        params.append(upto)
 
 
 @dataclass(frozen=True)
