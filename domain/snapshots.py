@@ -95,7 +95,8 @@ def restore(snapshot: Snapshot, before: StoredBefore) -> Restored:
         k = Knowledge()
         for event_id, event_type, version, start, entity, members, leaves in state["facts"]:
             fact = Fact(event_id=str(event_id), type=str(event_type), version=int(version),
-                        start=datetime.fromisoformat(start), entity=(str(entity[0]), str(entity[1])) if entity else None,
+                        start=datetime.fromisoformat(start),
+                        entity=(str(entity[0]), str(entity[1])) if entity else None,
                         members=[_member(m) for m in members], leaves=None if leaves is None else str(leaves))
             if fact.version > snapshot.version:
                 raise Unusable(f"a fact of version {fact.version} in a snapshot of version {snapshot.version}")
