@@ -180,6 +180,11 @@ class NegotiationLog(Application[UUID]):
                     except DomainError as e:  # refused: `add` took back what it had applied
                         outcomes[i] = e
                         continue
+                    except snapshots.Unusable as e:  # not the request's fault: check it again from the events
+                        log.warning("negotiation %s: its snapshot is not used (%s); replaying its events",
+                                    prepared.negotiation_id(), e)
+                        broken = True
+                        break
                     except Exception as e:  # broken: this request's own outcome
                         outcomes[i], broken = e, True
                         break

@@ -224,7 +224,18 @@ def _older_shape_claiming_this_one(row: dict[str, Any]) -> dict[str, Any]:
     return {"state": state, "digest": snapshots.digest_of(state)}
 
 
+def _corrections_elsewhere(row: dict[str, Any]) -> dict[str, Any]:
+    # Intact and well formed, but naming corrections that are not stored: found out only when a
+    # rule reads them, after the snapshot was restored.
+    state = json.loads(row["state"])
+    state["corrections"] = {target: ["6c0e1f0a-8a38-4a8e-9f1e-2b3c4d5e6f70"] for target in state["corrections"]}
+    assert state["corrections"]
+    text = json.dumps(state)
+    return {"state": text, "digest": snapshots.digest_of(text)}
+
+
 CORRUPTIONS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "corrections not stored": _corrections_elsewhere,
     "garbage": _garbage, "malformed": _malformed, "damaged (digest)": _damaged, "newer shape": _newer_shape,
     "older shape": _older_shape, "older shape inside": _older_shape_claiming_this_one,
     "not this stream's event": lambda row: {"event_id": "6c0e1f0a-8a38-4a8e-9f1e-2b3c4d5e6f70"},
