@@ -51,11 +51,12 @@ class Negotiation(Aggregate):
 
     @classmethod
     def restored(cls, negotiation_id: UUID, version: int, created_on: datetime, modified_on: datetime,
-                 knowledge: Knowledge) -> Negotiation:
+                 workspace: str, knowledge: Knowledge) -> Negotiation:
         """The stream as of `version`, from a snapshot's knowledge rather than its events."""
         aggregate = cls.__new__(cls)
         aggregate.__base_init__(negotiation_id, version, created_on)
         aggregate.modified_on = modified_on
+        aggregate.workspace = workspace
         aggregate.knowledge = knowledge
         aggregate.snapshot_at = version
         return aggregate

@@ -270,8 +270,8 @@ class NegotiationLog(Application[UUID]):
         for negotiation_id, aggregate in work.aggregates.items():
             record = work.records.get((negotiation_id, aggregate.version))
             if record is not None and aggregate.version - aggregate.snapshot_at >= SNAPSHOT_EVERY:
-                due.append(snapshots.take(negotiation_id, aggregate.version, record["event_id"],
-                                          aggregate.created_on, aggregate.modified_on, aggregate.knowledge))
+                due.append(snapshots.take(negotiation_id, aggregate.version, record["event_id"], aggregate.created_on,
+                                          aggregate.modified_on, aggregate.workspace, aggregate.knowledge))
         return due
 
     def _after_erasure(self, work: UnitOfWork) -> None:
@@ -326,7 +326,7 @@ class NegotiationLog(Application[UUID]):
                                          f"is {stored_event_id or 'not stored'}")
             restored = snapshots.restore(snapshot, StoredStream(self.event_log, negotiation_id, snapshot.version))
             aggregate = Negotiation.restored(aggregate_id, snapshot.version, restored.created_on,
-                                             restored.modified_on, restored.knowledge)
+                                             restored.modified_on, restored.workspace, restored.knowledge)
             for event in self.events.get(aggregate_id, gt=snapshot.version):
                 event.mutate(aggregate)
         except PersistenceError:

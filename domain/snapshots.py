@@ -2,7 +2,8 @@
 loading a negotiation for an append after a restart reads one row and the few events after it
 instead of replaying every event.
 
-It keeps only what every append may read: the kept facts (membership changes and endings, with
+It keeps only what every append may read: the negotiation's workspace (whom it is shown to,
+fixed when it is opened), the kept facts (membership changes and endings, with
 their valid time, their entity and, of the participants they name, the id and role), how many
 live facts each entity has, which events were retracted, and the ids of each target's
 corrections. It keeps no field value beyond those: not the entity of every counted fact (looked
@@ -58,13 +59,14 @@ def _member(member: dict[str, Any]) -> dict[str, Any]:
 
 
 def take(negotiation_id: str, version: int, event_id: str, created_on: datetime, modified_on: datetime,
-         knowledge: Knowledge) -> Snapshot:
+         workspace: str, knowledge: Knowledge) -> Snapshot:
     """The snapshot of `knowledge`, which holds every event up to `version` (`event_id` the last)."""
     facts = sorted(knowledge.facts.values(), key=lambda f: f.version)
     state = jsonfast.dumps({
         "shape": SHAPE,
         "created_on": created_on.isoformat(),
         "modified_on": modified_on.isoformat(),
+        "workspace": workspace,
         "facts": [[f.event_id, f.type, f.version, f.start.isoformat(), list(f.entity) if f.entity else None,
                    [_member(m) for m in f.members], f.leaves] for f in facts],
         "live": [[kind, key, count] for (kind, key), count in knowledge.live.items()],
@@ -79,6 +81,7 @@ class Restored:
     knowledge: Knowledge
     created_on: datetime
     modified_on: datetime
+    workspace: str
 
 
 def restore(snapshot: Snapshot, before: StoredBefore) -> Restored:
@@ -109,7 +112,11 @@ def restore(snapshot: Snapshot, before: StoredBefore) -> Restored:
         k.unread_corrections = set(k.correction_ids)
         k.before = before
         k._refresh_participants()
-        return Restored(k, datetime.fromisoformat(state["created_on"]), datetime.fromisoformat(state["modified_on"]))
+        workspace = state["workspace"]
+        if not isinstance(workspace, str):
+            raise Unusable("its workspace is not a name")
+        return Restored(k, datetime.fromisoformat(state["created_on"]), datetime.fromisoformat(state["modified_on"]),
+                        workspace)
     except Unusable:
         raise
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:

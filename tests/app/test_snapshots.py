@@ -19,7 +19,7 @@ from domain import application, snapshots
 from domain.aggregate import Negotiation
 from domain.appending import AppendRequest, AppendResult, Prepared, UnitOfWork
 from domain.application import NegotiationLog
-from domain.errors import DomainError
+from domain.errors import DomainError, NotFound
 from domain.storage.backend import eventsourcing_env
 from tests.app.test_refusals_keep_the_cache import StoredReads, random_request, request, statement
 from tests.conftest import OPENING
@@ -112,6 +112,21 @@ def test_a_restart_loads_the_snapshot_and_only_the_events_after_it(
     reads = StoredReads(restarted, monkeypatch)
     version = restarted.append(request(nid, statement(1))).events[0]["version"]
     assert version == restarted.version(nid) and reads.count == version - 1 - row["version"] < EVERY
+
+
+def test_a_negotiation_stays_in_its_workspace_when_restored_from_its_snapshot(
+        opened: Callable[[], NegotiationLog], monkeypatch: pytest.MonkeyPatch) -> None:
+    log = opened()
+    nid = log.append(AppendRequest(principal="alice", events=[{**OPENING, "workspace": "alpha"}])).negotiation_id
+    log.append(request(nid, *[statement(n) for n in range(EVERY)]))
+    assert snapshot_row(log, nid) is not None
+    log.close()
+    restarted = opened()
+    reads = StoredReads(restarted, monkeypatch)
+    with pytest.raises(NotFound):
+        restarted.append(request(nid, statement(1), scope=frozenset({"beta"})))
+    assert restarted.append(request(nid, statement(2), scope=frozenset({"alpha"}))).events
+    assert reads.count == 0
 
 
 def test_a_snapshot_holds_no_field_value_and_an_erasure_takes_it_again(opened: Callable[[], NegotiationLog]) -> None:
