@@ -73,6 +73,13 @@ def fill(db: Path, events: int) -> str:
     return nid
 
 
+def stream_size(db: Path) -> int:
+    import sqlite3
+
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as connection:
+        return int(connection.execute("SELECT MAX(originator_version) FROM stored_events").fetchone()[0])
+
+
 def measure(tree: Path, db: Path, nid: str, first: int) -> dict[str, float]:
     env = {**os.environ, "PYTHONPATH": str(tree)}
     out = subprocess.run([sys.executable, "-c", MEASURE, str(db), nid, str(first), str(APPENDS)],
@@ -94,6 +101,7 @@ def main() -> None:
     for size in sizes:
         db = args.cache / f"restart-{size}.db"
         nid = fill(db, size)
+        start = stream_size(db)  # a reused file has grown by the runs before
         runs: dict[str, dict[str, list[float]]] = {name: {"first": [], "plain": [], "plain_cpu": []} for name in trees}
         for r in range(args.repeat):
             for name, tree in trees.items():
@@ -101,7 +109,7 @@ def main() -> None:
                 for key, value in got.items():
                     runs[name][key].append(value)
         results[size] = runs
-        print(f"\n{size:,} events (grown by {args.repeat * 2 * (APPENDS + 1):,} during the runs)")
+        print(f"\n{size:,} events: {start:,} at the start, {stream_size(db):,} at the end")
         for key, label in (("first", "first append after restart"), ("plain", f"plain append (median of {APPENDS})"),
                            ("plain_cpu", "plain append, CPU time of the process (mean)")):
             before, after = (statistics.median(runs[name][key]) for name in ("before", "after"))
