@@ -269,9 +269,13 @@ class NegotiationLog(Application[UUID]):
         due = []
         for negotiation_id, aggregate in work.aggregates.items():
             record = work.records.get((negotiation_id, aggregate.version))
-            if record is not None and aggregate.version - aggregate.snapshot_at >= SNAPSHOT_EVERY:
+            if record is None or aggregate.version - aggregate.snapshot_at < SNAPSHOT_EVERY:
+                continue
+            try:
                 due.append(snapshots.take(negotiation_id, aggregate.version, record["event_id"], aggregate.created_on,
                                           aggregate.modified_on, aggregate.workspace, aggregate.knowledge))
+            except Exception:  # a snapshot only saves time: the appends are saved without it
+                log.exception("negotiation %s: no snapshot taken at version %d", negotiation_id, aggregate.version)
         return due
 
     def _after_erasure(self, work: UnitOfWork) -> None:
