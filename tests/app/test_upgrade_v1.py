@@ -102,3 +102,35 @@ def test_an_older_database_opens_with_every_negotiation_and_token_in_default(v1_
         assert elsewhere is not None and not services.reading.as_seen_by(elsewhere).negotiations(0, 10)["items"]
     finally:
         services.close()
+
+
+def test_an_upgraded_v1_database_gains_snapshots_as_appends_go_on(v1_db: str, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from domain import application
+    from domain.appending import AppendRequest
+    from domain.errors import RuleViolation
+    from tests.app.test_refusals_keep_the_cache import StoredReads
+
+    monkeypatch.setattr(application, "SNAPSHOT_EVERY", 10)
+    said = {"type": "statement.issued", "occurred_at": "2025-05-01", "text": "After the upgrade.",
+            "speaker": {"name": "A spokesperson"}}
+    settings = Settings(db=v1_db, signing_key=tmp_path / "key.ed25519")
+    services = Services.open(settings)
+    try:
+        with RawDB(v1_db) as raw:
+            assert raw.one("SELECT COUNT(*) FROM nl_snapshots") == 0  # none yet: replayed once
+        services.log.append(AppendRequest(principal="alice", negotiation_id=DEMO, events=[said] * 10, batch=True))
+        with RawDB(v1_db) as raw:
+            assert raw.one("SELECT COUNT(*) FROM nl_snapshots") == 1
+    finally:
+        services.close()
+    again = Services.open(settings)
+    try:
+        reads = StoredReads(again.log, monkeypatch)
+        with pytest.raises(RuleViolation, match="r2"):  # the demo's round r2 is known from the snapshot
+            again.log.append(AppendRequest(principal="alice", negotiation_id=DEMO, events=[
+                {"type": "round.proposed", "occurred_at": "2025-05-02", "round_id": "r2"}]))
+        assert again.log.append(AppendRequest(principal="alice", negotiation_id=DEMO, events=[said])).events
+        assert reads.count == 0
+    finally:
+        again.close()
