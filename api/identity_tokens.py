@@ -286,11 +286,11 @@ class IdentityTokens:
 
     def _verified(self, token: str) -> Principal:
         if not looks_like_jwt(token):
-            raise TokenRefused("malformed", "the token is not a JWT (three base64url parts)")
+            raise TokenRefused("malformed", "malformed: not three base64url parts")
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
-            raise TokenRefused("malformed", "the JWT's header is not base64url JSON") from None
+            raise TokenRefused("malformed", "malformed: the header is not base64url JSON") from None
         alg = header.get("alg")
         if not isinstance(alg, str) or alg.lower() == "none":
             raise TokenRefused("alg-none", "an unsigned JWT (alg none) is refused")
@@ -333,7 +333,7 @@ class IdentityTokens:
         except jwt.MissingRequiredClaimError as e:
             raise TokenRefused(f"missing-{e.claim}", f"the JWT has no {e.claim} claim") from None
         except jwt.PyJWTError:
-            raise TokenRefused("malformed", "the JWT's payload or signature is malformed") from None
+            raise TokenRefused("malformed", "malformed: the payload or signature cannot be read") from None
 
     def _principal(self, payload: dict[str, Any]) -> Principal:
         names = self.claims
