@@ -16,6 +16,7 @@ from domain.group_commit import GroupCommit
 from domain.log_proofs import LogProofs
 from domain.principals import Principal, Principals
 from domain.signing_key import key_path
+from domain.stream_tickets import StreamTickets
 from domain.verifications import Verifications
 from domain.storage.backend import eventsourcing_env, is_postgres, postgres_connection
 
@@ -52,6 +53,8 @@ class Services:
     metrics: Metrics
     # Which events name each event as their target (GET /events/{id}'s corrections).
     targets: TargetIndex
+    # One-use tickets that open a live stream for clients that cannot send a header (EventSource).
+    tickets: StreamTickets
     # JWT access tokens from an identity provider; None unless a JWKS is configured.
     identity: IdentityTokens | None = None
     # Token lookups that miss the cache wait for the database a few at a time, in threads of
@@ -102,7 +105,7 @@ class Services:
                    writer=GroupCommit(log.append_many), queries=queries, live=live,
                    signer=signer, proofs=LogProofs(log.event_log, signer),
                    metrics=Metrics(log.database, log.recorder.datastore, live.subscriber_count),
-                   targets=targets, identity=identity)
+                   targets=targets, tickets=StreamTickets(log.database), identity=identity)
 
     def close(self) -> None:
         self.writer.close()
