@@ -118,3 +118,18 @@ def test_a_ticket_carries_its_principals_role_and_workspaces_and_is_used_once_ac
     assert redeemed.principal == principal and redeemed.grounds == Grounds(token_digest="ab" * 32)
     with pytest.raises(TicketRefused):
         services.tickets.redeem(ticket)
+
+
+def test_a_ticket_streams_only_the_workspaces_of_the_token_that_asked(client: TestClient, settings: Settings,
+                                                                      services: Services) -> None:
+    root = bearer(services.principals.create("root", "admin")[1])
+    alpha = client.post("/negotiations", json={**OPENING, "workspace": "alpha"}, headers=root).json()["id"]
+    client.post("/negotiations", json={**OPENING, "workspace": "beta"}, headers=root)
+    limited = services.principals.create("alpha-desk", "reader", ["alpha"])[1]
+    ticket = ticket_for(client, bearer(limited))
+    with serving(settings, services) as url:
+        stream = EventStream(url, {}, params={"ticket": ticket})
+        assert stream.status == 200
+        assert [m.data["negotiation_id"] for m in stream.take(1)] == [alpha]
+        assert stream.nothing_more()
+        stream.close()
