@@ -58,8 +58,10 @@ class StreamTickets:
                      f"expires_ms {i} NOT NULL, used_ms {i})")
         try:
             db.execute(statement)
-        except PersistenceError:  # another process made it at the same moment
-            db.query(f"SELECT ticket_hash FROM {TABLE} WHERE 1 = 0")
+        except PersistenceError:
+            # Made by another process at the same moment, or a read-only database: there,
+            # issuing a ticket fails as any write does (503), and the rest is served.
+            pass
 
     def issue(self, principal: Principal, grounds: Grounds) -> tuple[str, float]:
         """A new ticket and when it expires (Unix time): in `seconds`, or when the JWT it
