@@ -10,6 +10,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -270,6 +271,16 @@ def test_a_url_is_fetched_when_first_needed_and_again_for_a_new_kid_at_most_once
     clock.now += 300
     assert refusal(verifier, RSA.sign(claims(sub="jo"))).check == "unknown-kid"
     assert jwks_server.requests == 3
+
+
+def test_a_concurrent_flood_of_made_up_kids_costs_one_fetch(jwks_server: JwksServer) -> None:
+    verifier = IdentityTokens(KeySet(jwks_server.url, allow_http=True, min_refresh_seconds=60))
+    token = RSA.sign(claims())
+    forged = [_swap_kid(token, f"flood-{n}") for n in range(64)]
+    with ThreadPoolExecutor(8) as pool:
+        checks = list(pool.map(lambda t: refusal(verifier, t).check, forged))
+    assert set(checks) == {"unknown-kid"} and jwks_server.requests == 1
+    assert verifier.verify(token).name == "alice" and jwks_server.requests == 1
 
 
 def test_an_unreachable_url_keeps_the_keys_fetched_before(jwks_server: JwksServer) -> None:
