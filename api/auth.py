@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 from domain.principals import Principal
 from projections.reading import unknown_event, unknown_negotiation
 
+from api.identity_tokens import TokenRefused, looks_like_jwt
 from api.problems import Problem
 from api.services import Services
 
@@ -51,9 +52,12 @@ async def authenticate(svc: Services, authorization: str | None, action: str,
         if action == "read" and svc.settings.public_read:
             return svc.anonymous
         raise Problem(401, "an Authorization: Bearer <token> header is required", rule="auth", headers=CHALLENGE)
-    settled, principal = svc.principals.remembered(token)
-    if not settled:
-        principal = await to_thread.run_sync(svc.principals.authenticate, token, limiter=svc.token_lookups)
+    if svc.identity is not None and looks_like_jwt(token):
+        principal = await _jwt_principal(svc, token)
+    else:
+        settled, principal = svc.principals.remembered(token)
+        if not settled:
+            principal = await to_thread.run_sync(svc.principals.authenticate, token, limiter=svc.token_lookups)
     if principal is None:
         raise Problem(401, "the bearer token is unknown or revoked", rule="auth", headers=CHALLENGE)
     if not principal.may(action):
@@ -70,6 +74,22 @@ def _require_visible(svc: Services, principal: Principal, target: Mapping[str, s
         raise unknown_negotiation(negotiation_id)
     if event_id is not None and not reads.sees_event(event_id):
         raise unknown_event(event_id)
+
+
+async def _jwt_principal(svc: Services, token: str) -> Principal:
+    """A JWT's principal, or its 401. Verifying may read the key set's file or fetch its URL:
+    done in a thread, with the token lookups' limit, unless the answer is remembered."""
+    assert svc.identity is not None
+    settled, outcome = svc.identity.remembered(token)
+    if not settled:
+        try:
+            outcome = await to_thread.run_sync(svc.identity.verify, token, limiter=svc.token_lookups)
+        except TokenRefused as refused:
+            outcome = refused
+    if isinstance(outcome, TokenRefused):
+        raise Problem(401, f"the JWT is refused: {outcome.detail}", rule="jwt", headers=CHALLENGE)
+    assert outcome is not None
+    return outcome
 
 
 def require(action: str):  # noqa: ANN201 - returns a FastAPI dependency

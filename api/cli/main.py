@@ -36,6 +36,7 @@ from projections.target_index import TargetIndex
 from api.cli.db_guard import missing_log
 from api.cli.log_files import BadInput, read_note, verifier
 from api.cli.transfer import ImportFailed, import_events
+from api.identity_tokens import KeySetUnavailable
 from api.metrics import serve_metrics
 from api.routes.erasures import erasure_event
 from api.services import Services
@@ -68,6 +69,8 @@ def _open(settings: Settings, *, signing: bool = False) -> Services:
         services = Services.open(settings)
     except (LogIdentityError, UpgradeRefused) as e:
         raise _fail(str(e)) from None
+    except KeySetUnavailable as e:
+        raise _fail(f"NEGOTIATION_LOG_JWKS: {e}") from None
     if signing:
         try:
             services.signer.private_key()
@@ -105,6 +108,14 @@ def serve(
     metrics_port: Annotated[int | None, typer.Option(
         "--metrics-port", envvar="NEGOTIATION_LOG_METRICS_PORT",
         help="also serve GET /metrics on this port, on the same host, with no token")] = None,
+    jwks: Annotated[str | None, typer.Option(
+        "--jwks", envvar="NEGOTIATION_LOG_JWKS",
+        help="accept JWT access tokens from an identity provider, verified with this JWKS "
+             "(a file path or an https:// URL)")] = None,
+    jwt_issuer: Annotated[str | None, typer.Option(
+        "--jwt-issuer", envvar="NEGOTIATION_LOG_JWT_ISSUER", help="a JWT's iss must be this")] = None,
+    jwt_audience: Annotated[str | None, typer.Option(
+        "--jwt-audience", envvar="NEGOTIATION_LOG_JWT_AUDIENCE", help="a JWT's aud must name this")] = None,
 ) -> None:
     """Run the HTTP service."""
     import uvicorn
@@ -116,7 +127,9 @@ def serve(
         checked_keys("--public-workspace", public_workspace or None)
     except DomainError as e:
         raise _fail(e.detail) from None
-    settings = Settings(db=db, public_read=public_read or demo, public_workspaces=public_workspace or None)
+    given = {"jwks": jwks, "jwt_issuer": jwt_issuer, "jwt_audience": jwt_audience}
+    settings = Settings(db=db, public_read=public_read or demo, public_workspaces=public_workspace or None,
+                        **{k: v for k, v in given.items() if v is not None})
     services = _open(settings, signing=True)
     app_ = create_app(settings, services)
     url = f"http://{host}:{port}"
