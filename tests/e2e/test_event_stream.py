@@ -12,10 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
-from api.routes import feed
 from api.services import Services
 from api.settings import Settings
 from domain.appending import AppendRequest
+from projections import reading
 from projections.log_query import feed_page
 from tests.conftest import OPENING, bearer
 from tests.sse_client import serving
@@ -148,7 +148,7 @@ def test_a_stalled_client_does_not_hold_up_writers_and_later_gets_everything(
         read_up_to[0] = max(read_up_to[0], page.next_after)
         return page
 
-    monkeypatch.setattr(feed, "feed_page", counting_feed_page)
+    monkeypatch.setattr(reading, "feed_page", counting_feed_page)  # what the viewer's reads call
     negotiation = opened(services)
     host, port = url.removeprefix("http://").split(":")
     slow = socket.socket()
