@@ -184,8 +184,12 @@ def _move(cursor: Cursor, dialect: Dialect, correction: dict[str, Any]) -> None:
     target = _position_of(cursor, dialect, correction["target_event_id"])
     current = rows(cursor, dialect, f"SELECT * FROM {TABLE} WHERE position = ? AND known_until_us = ?",
                    [target, FOREVER])
-    # Already applied (a catch-up going over events an append indexed meanwhile): leave it.
-    if not current or int(current[0]["source_position"]) >= correction["position"]:
+    if not current or int(current[0]["source_position"]) == correction["position"]:
+        return  # already applied (a catch-up going over events an append indexed meanwhile)
+    if int(current[0]["source_position"]) > correction["position"]:
+        # A later correction was applied first (appended while a catch-up had not reached
+        # this one): the rows are made anew from every correction of the fact.
+        _recompute(cursor, dialect, target)
         return
     fact = {"negotiation_id": current[0]["negotiation_id"], "position": target, "type": current[0]["type"]}
     recorded = micros(utc(correction["recorded_at"]))
@@ -201,9 +205,14 @@ def _after_erasure(cursor: Cursor, dialect: Dialect, erasure: dict[str, Any]) ->
     recomputed from it and its corrections as they now read."""
     erased = rows(cursor, dialect, "SELECT f.type, f.target_position FROM nl_leaves c JOIN nl_read_events f "
                                    "ON f.position = c.position WHERE c.event_id = ?", [erasure["target_event_id"]])
-    if not erased or erased[0]["type"] != "record.corrected" or erased[0]["target_position"] is None:
-        return
-    target = int(erased[0]["target_position"])
+    if erased and erased[0]["type"] == "record.corrected" and erased[0]["target_position"] is not None:
+        _recompute(cursor, dialect, int(erased[0]["target_position"]))
+
+
+def _recompute(cursor: Cursor, dialect: Dialect, target: int) -> None:
+    """The rows of the fact at `target` anew, from it and every correction of it (valid_times).
+    Its corrections are found by a scan of its negotiation's index rows: for erasures and
+    catch-ups only, never a plain append."""
     [fact] = events_at(cursor, dialect, "f.position = ?", [target])
     corrections = events_at(cursor, dialect, "f.negotiation_id = ? AND f.target_position = ?",
                             [fact["negotiation_id"], target])

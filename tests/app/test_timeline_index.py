@@ -294,3 +294,35 @@ def test_random_cursor_walks_agree_on_a_longer_stream(svc: Services) -> None:
         for wanted in (TimelineFilter(), TimelineFilter(start=parse_instant("2025-05-03")),
                        TimelineFilter(end=parse_instant("2025-05-02"), known_at=parse_instant(stream[60]["recorded_at"]))):
             assert served_pages(models, nid, wanted, limit) == replayed_pages(stream, wanted, limit)
+
+
+def test_a_catch_up_over_corrections_made_out_of_turn_gives_each_its_known_at(settings: Settings) -> None:
+    """A correction written without the index's hook (a writer of an older version), then a
+    later one with it: the catch-up at the next start meets the first after the second was
+    applied, and the rows still say what the log knew between the two."""
+    services = Services.open(settings)
+    try:
+        nid = open_negotiation(services)
+        [fact] = try_append(services, nid, [_fact("2025-06-01", 0)])
+        try_append(services, nid, [_fact(f"2025-06-{d:02d}", d) for d in range(2, 6)])
+        every = list(services.log.hooks)
+        services.log.hooks = [h for h in every if not isinstance(getattr(h, "hook", h), TimelineIndex)]
+        move = {"type": "record.corrected", "occurred_at": "2025-06-10", "target_event_id": fact["event_id"],
+                "reason": "misdated"}
+        [first] = try_append(services, nid, [{**move, "changes": {"occurred_at": "2025-06-03T12:00:00Z"}}])
+        services.log.hooks = every
+        try_append(services, nid, [{**move, "changes": {"occurred_at": "2025-06-09"}}])
+        assert not index_is_used(ReadModels(services.log), nid)  # behind: the first was not indexed
+    finally:
+        services.close()
+    services = Services.open(settings)
+    try:
+        models, stream = ReadModels(services.log), services.log.stream(nid)
+        assert index_is_used(models, nid)
+        between = TimelineFilter(known_at=parse_instant(first["recorded_at"]))
+        assert [i["text"] for i in models.timeline(nid, between, limit=5)["items"][1:4]] == \
+            ["Statement 2.", "Statement 3.", "Statement 0."]
+        for wanted in (between, TimelineFilter(), TimelineFilter(start=parse_instant("2025-06-04"))):
+            assert served_pages(models, nid, wanted, 2) == replayed_pages(stream, wanted, 2)
+    finally:
+        services.close()
