@@ -26,6 +26,7 @@ from projections.reading import Reading
 from projections.store.hook import ReadModelHook
 from projections.store.shadow import LiveIndexNames
 from projections.target_index import TargetIndex
+from projections.timeline_index import TimelineIndex
 
 from api.expensive_reads import ExpensiveReads
 from api.identity_tokens import ClaimNames, IdentityTokens, KeySet
@@ -81,9 +82,11 @@ class Services:
                                 lock_timeout=settings.lock_timeout, connect_timeout=settings.connect_timeout,
                                 password=settings.db_password)
         audit_index, targets, live = AuditIndex(), TargetIndex(), LiveHead(settings.feed_poll_seconds)
+        timelines = TimelineIndex()
         # Index names as a rebuild left them (projections.store.shadow).
         log = NegotiationLog(env, hooks=[LiveIndexNames(audit_index), live, HeadNotifier(),
-                                         LiveIndexNames(ReadModelHook()), Verifications(), targets],
+                                         LiveIndexNames(ReadModelHook()), Verifications(), targets,
+                                         LiveIndexNames(timelines)],
                              upgrade_progress=_upgrade_progress)
         try:
             audit_index.catch_up(log.database, log.event_log)
@@ -94,6 +97,11 @@ class Services:
             targets.catch_up(log.database)
         except (PersistenceError, ValueError, KeyError, TypeError):  # unusable until then: readers scan
             logging.getLogger("negotiation_log").warning("the target index could not be brought up to date",
+                                                         exc_info=True)
+        try:
+            timelines.catch_up(log.database)
+        except (PersistenceError, ValueError, KeyError, TypeError):  # unusable until then: readers replay
+            logging.getLogger("negotiation_log").warning("the timeline index could not be brought up to date",
                                                          exc_info=True)
         queries = LogQueries(log.event_log)
         live.watch(queries.head)

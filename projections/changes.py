@@ -19,14 +19,21 @@ def snapshot(negotiation_id: str, events: Sequence[dict[str, Any]], *, as_of: da
     found: Snapshot = {}
     summary = negotiation.summarize(negotiation_id, events, as_of=as_of, known_at=known_at)
     if summary is not None:
-        # version and position say what the log held, not what the world was like: they are
-        # the same on both sides of a comparison, so they are left out.
-        fields = {k: v for k, v in summary.items() if k not in ("version", "position")}
-        found[("negotiation", negotiation_id)] = (None, fields)
+        found[("negotiation", negotiation_id)] = negotiation_entry(summary)
     for kind in KINDS:
         for key, state in states(kind, events, as_of=as_of, known_at=known_at).items():
-            found[(kind, key)] = (since(state), view(kind, state))
+            found[(kind, key)] = entity_entry(kind, state)
     return found
+
+
+def negotiation_entry(summary: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    # version and position say what the log held, not what the world was like: they are
+    # the same on both sides of a comparison, so they are left out.
+    return None, {k: v for k, v in summary.items() if k not in ("version", "position")}
+
+
+def entity_entry(kind: str, state: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    return since(state), view(kind, state)
 
 
 def _order(entry: tuple[tuple[str, str], Any]) -> tuple[int, Any, str]:

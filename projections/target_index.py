@@ -87,6 +87,26 @@ class TargetIndex:
         return [e for e in touching if e.get("target_event_id") == event["event_id"]
                 and e["negotiation_id"] == event["negotiation_id"]]
 
+    @staticmethod
+    def touching_all(cursor: Cursor, dialect: Dialect, facts: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]] | None:
+        """The events whose target is one of `facts` (all of one negotiation), in position
+        order, read through `cursor`; None when the index cannot be trusted. Raises
+        PersistenceError if its table is missing."""
+        if not facts:
+            return []
+        pos = dialect.position_column
+        [state] = rows(cursor, dialect, f"SELECT (SELECT position FROM {TABLE} WHERE target_event_id = ?) AS mark, "
+                                        f"(SELECT MAX({pos}) FROM {dialect.events_table}) AS head", [MARK])
+        if state["mark"] is None or state["mark"] < (state["head"] or 0):
+            return None
+        ids = {f["event_id"] for f in facts}
+        marks = ", ".join("?" * len(ids))
+        found = rows(cursor, dialect, select_events(dialect) + f"WHERE e.{pos} IN (SELECT position FROM {TABLE} "
+                     f"WHERE target_event_id IN ({marks})) ORDER BY e.{pos}", sorted(ids))
+        negotiation_id = facts[0]["negotiation_id"]
+        touching = [EventLog.decode(r) for r in found]
+        return [e for e in touching if e.get("target_event_id") in ids and e["negotiation_id"] == negotiation_id]
+
     # -- keeping it whole -----------------------------------------------------------------
 
     @staticmethod

@@ -32,6 +32,7 @@ from projections.export.record import Record, chunked
 from projections.export.registry import NAMES as FORMAT_NAMES, UnknownFormat, export_format
 from projections.store.rebuild import log_size, rebuild as rebuild_read_models
 from projections.target_index import TargetIndex
+from projections.timeline_index import TimelineIndex
 
 from api.cli.db_guard import missing_log
 from api.cli.log_files import BadInput, read_note, verifier
@@ -389,7 +390,7 @@ def rebuild(db: Db = DEFAULT_DB) -> None:
         with Progress(*columns, console=err) as progress:
             task = progress.add_task("rebuild", total=log_size(database))
             replayed = rebuild_read_models(database, lambda n: progress.advance(task, n),
-                                           also=[AuditIndex(), TargetIndex()])
+                                           also=[AuditIndex(), TargetIndex(), TimelineIndex()])
     finally:
         services.close()
     print(f"Rebuilt the read models from {replayed} events.")

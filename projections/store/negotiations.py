@@ -16,7 +16,7 @@ from projections import negotiation
 from projections.entities import FOLDS
 from projections.replay import CORRECTION_TYPES, replay_input
 from projections.store.loading import entity_events, events_at, rows
-from projections.store.schema import micros
+from projections.store.schema import TOUCHED, micros
 
 # The events that bring each kind of entity into being, as the folds define it.
 INTRODUCERS = {"round": ("round.proposed", "round.scheduled", "round.started"), "dispute": ("dispute.raised",),
@@ -52,8 +52,9 @@ def negotiation_at(cursor: Cursor, dialect: Dialect, negotiation_id: str, *, as_
         cursor, dialect, "SELECT DISTINCT t.kind, t.key FROM nl_read_events f JOIN nl_read_touches t ON "
                          f"t.position = f.position WHERE {plain}AND f.type IN ({_INTRODUCER_TYPES})", params)}
     # The rest, with their corrections: replayed, so a correction counts only once known.
-    touched = events_at(cursor, dialect, "f.negotiation_id = ? AND (f.corrected = 1 OR f.retracted = 1 "
-                                         "OR f.target_position IS NOT NULL)", [negotiation_id])
+    touched = events_at(cursor, dialect, f"f.negotiation_id = ? AND f.position IN (SELECT position FROM "
+                                         f"nl_read_events WHERE negotiation_id = ? AND ({TOUCHED}))",
+                        [negotiation_id, negotiation_id])
     events, statements = int(totals["events"]), int(totals["statements"] or 0)
     for fact in replay_input(touched, as_of=as_of, known_at=known_at):
         events += 1

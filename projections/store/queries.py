@@ -1,24 +1,33 @@
 """Answers for the state endpoints (docs/api.md §5). Plain reads come from the stored views;
 with `as_of` or `known_at` an entity is replayed from its own events, found through the
-index, so asking about one round of a long negotiation reads that round's events only."""
+index, so asking about one round of a long negotiation reads that round's events only.
+
+The timeline and `changes` are about the whole negotiation: the timeline index
+(projections.timeline_index) says which facts a page holds, or which entities have facts in
+a window, and only those are folded, through the same folds as a replay of the whole stream.
+Where that index cannot be trusted (missing, behind, of an older shape, or disagreeing with
+the fold), the whole stream is replayed as before."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
+from eventsourcing.persistence import PersistenceError
+
 from domain import jsonfast
 from domain.application import NegotiationLog
 from domain.errors import NotFound
 from domain.workspaces import DEFAULT_WORKSPACE
 
-from projections import paging
-from projections.changes import diff, snapshot
+from projections import paging, timeline_index
+from projections.changes import Snapshot, diff, entity_entry, negotiation_entry, snapshot
 from projections.entities import last_position, since, states, view
 from projections.replay import known, utc
-from projections.store.loading import entity_events, last_touch, rows
+from projections.store.loading import entity_events, events_at, last_touch, rows
 from projections.store.negotiations import negotiation_at
 from projections.store.schema import micros
+from projections.target_index import TargetIndex
 from projections.timeline import TimelineFilter, timeline
 
 
@@ -109,7 +118,15 @@ class ReadModels:
         if known_at is not None and int(opening[0]["recorded_us"]) > micros(known_at):
             raise NotFound(f"negotiation {negotiation_id} was not yet recorded at known_at", rule="existed-then")
 
-    # -- timeline and changes: about the whole negotiation, so they read all of it ---------
+    def _known_head(self, cursor: Any, negotiation_id: str, known_at: datetime | None) -> int:
+        """The highest position of the negotiation's events known at `known_at` (last_position)."""
+        sql, params = "SELECT MAX(position) AS p FROM nl_read_events WHERE negotiation_id = ? ", [negotiation_id]
+        if known_at is not None:
+            sql += "AND recorded_us <= ?"
+            params.append(micros(known_at))
+        return int(rows(cursor, self.dialect, sql, params)[0]["p"] or 0)
+
+    # -- timeline and changes: from the timeline index, or else the whole stream -----------
 
     def _stream(self, negotiation_id: str, known_at: datetime | None) -> list[dict[str, Any]]:
         events = self.log.stream(negotiation_id)
@@ -119,17 +136,80 @@ class ReadModels:
 
     def timeline(self, negotiation_id: str, wanted: TimelineFilter, *, limit: int = 100,
                  cursor: str | None = None) -> dict[str, Any]:
-        events = self._stream(negotiation_id, wanted.known_at)
         after = paging.decode(cursor) if cursor else None
         start = (after[0], paging.position_key(after[1])) if after is not None else None
-        ordered = [(micros(utc(f["occurred_from"])), f["position"], f) for f in timeline(events, wanted)]
-        ordered = [o for o in ordered if start is None or (o[0], o[1]) > start]
+        indexed = self._indexed_timeline(negotiation_id, wanted, start, limit)
+        if indexed is not None:
+            ordered, position = indexed
+        else:
+            events = self._stream(negotiation_id, wanted.known_at)
+            ordered = [(micros(utc(f["occurred_from"])), f["position"], f) for f in timeline(events, wanted)]
+            ordered = [o for o in ordered if start is None or (o[0], o[1]) > start]
+            position = last_position(events, wanted.known_at)
         items, next_cursor = paging.page(ordered, limit)
-        return {"items": items, "next_cursor": next_cursor, "position": last_position(events, wanted.known_at)}
+        return {"items": items, "next_cursor": next_cursor, "position": position}
+
+    def _indexed_timeline(self, negotiation_id: str, wanted: TimelineFilter, start: tuple[int, int] | None,
+                          limit: int) -> tuple[list[tuple[int, int, dict[str, Any]]], int] | None:
+        """The page's first `limit` + 1 items (enough to say whether more follow) and the answer's
+        position, folded from the facts the index names and their corrections; None when the
+        index cannot be trusted."""
+        try:
+            with self.db.transaction(commit=False) as cursor:
+                if not timeline_index.whole(cursor, self.dialect):
+                    return None
+                self._require_negotiation(cursor, negotiation_id, wanted.known_at)
+                keys = timeline_index.page(cursor, self.dialect, negotiation_id, wanted, start, limit + 1)
+                marks = ", ".join("?" * len(keys))
+                facts = events_at(cursor, self.dialect, f"f.position IN ({marks})", [p for _, p in keys]) if keys else []
+                corrections = TargetIndex.touching_all(cursor, self.dialect, facts)
+                if corrections is None:
+                    return None
+                position = self._known_head(cursor, negotiation_id, wanted.known_at)
+        except PersistenceError:  # e.g. a table dropped under a running service
+            return None
+        ordered = [(micros(utc(f["occurred_from"])), f["position"], f) for f in timeline(facts + corrections, wanted)]
+        if [(m, p) for m, p, _ in ordered] != keys:
+            return None  # the fold does not read these facts as the index does: it is not trusted
+        return ordered, position
 
     def changes(self, negotiation_id: str, *, start: datetime | None, end: datetime | None,
                 known_at: datetime | None) -> dict[str, Any]:
+        indexed = self._indexed_changes(negotiation_id, start, end, known_at)
+        if indexed is not None:
+            return indexed
         events = self._stream(negotiation_id, known_at)
         before = snapshot(negotiation_id, events, as_of=start, known_at=known_at) if start else {}
         after = snapshot(negotiation_id, events, as_of=end, known_at=known_at)
         return {**diff(before, after), "position": last_position(events, known_at)}
+
+    def _indexed_changes(self, negotiation_id: str, start: datetime | None, end: datetime | None,
+                         known_at: datetime | None) -> dict[str, Any] | None:
+        """The diff of the two snapshots restricted to the entities with facts between the two
+        points (every other one reads the same at both, so it adds nothing to the diff) and the
+        negotiation itself; None when the timeline index cannot be trusted."""
+        points = [(start, {}), (end, {})] if start else [(end, {})]
+        try:
+            with self.db.transaction(commit=False) as cursor:
+                if not timeline_index.whole(cursor, self.dialect):
+                    return None
+                self._require_negotiation(cursor, negotiation_id, known_at)
+                for point, found in points:
+                    summary = negotiation_at(cursor, self.dialect, negotiation_id, as_of=point, known_at=known_at)
+                    if summary is not None:
+                        found[("negotiation", negotiation_id)] = negotiation_entry(summary)
+                entities = timeline_index.entities_in_window(cursor, self.dialect, negotiation_id, after=start,
+                                                             until=end, known_at=known_at)
+                loaded = {(kind, key): entity_events(cursor, self.dialect, negotiation_id, kind, key, as_of=end,
+                                                     known_at=known_at) for kind, key in entities}
+                position = self._known_head(cursor, negotiation_id, known_at)
+        except PersistenceError:
+            return None
+        for (kind, key), events in loaded.items():
+            for point, found in points:
+                state = states(kind, events, as_of=point, known_at=known_at).get(key)
+                if state is not None:
+                    found[(kind, key)] = entity_entry(kind, state)
+        snapshots: list[Snapshot] = [found for _, found in points]
+        before, after = snapshots if start else ({}, snapshots[0])
+        return {**diff(before, after), "position": position}
