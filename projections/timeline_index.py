@@ -7,8 +7,8 @@ One row per fact and per correction that moved its valid time: the fact's span
 of the fact, or of the correction) until `known_until_us` (the next such correction's, or
 FOREVER). A `known_at` picks the one row whose interval holds it, so a correction not yet
 known does not move a fact. The rows hold times, types and positions only, never values: an
-erasure rewrites the stored events, and the index has nothing of theirs to serve. Erasing a
-correction's `changes` takes back the time it moved; the fact's rows are then recomputed.
+erasure rewrites the stored events, and the index has nothing of theirs to serve (a
+correction's `changes`, which move a fact's time, cannot be erased).
 
 The index only decides which events to fold: readers load those events (and their
 corrections, through the target index) and run the one timeline fold over them, and check
@@ -169,8 +169,6 @@ def index_events(cursor: Cursor, dialect: Dialect, events: Sequence[dict[str, An
             facts.clear()
         if moves_time(event):
             _move(cursor, dialect, event)
-        elif event["type"] == "record.erased":
-            _after_erasure(cursor, dialect, event)
     if facts:
         cursor.executemany(dialect.sql(INSERT), facts)  # type: ignore[attr-defined]
 
@@ -200,19 +198,10 @@ def _move(cursor: Cursor, dialect: Dialect, correction: dict[str, Any]) -> None:
     cursor.execute(dialect.sql(INSERT), _row(fact, correction, span))
 
 
-def _after_erasure(cursor: Cursor, dialect: Dialect, erasure: dict[str, Any]) -> None:
-    """An erased correction's `changes` no longer move its target: the target's rows are
-    recomputed from it and its corrections as they now read."""
-    erased = rows(cursor, dialect, "SELECT f.type, f.target_position FROM nl_leaves c JOIN nl_read_events f "
-                                   "ON f.position = c.position WHERE c.event_id = ?", [erasure["target_event_id"]])
-    if erased and erased[0]["type"] == "record.corrected" and erased[0]["target_position"] is not None:
-        _recompute(cursor, dialect, int(erased[0]["target_position"]))
-
-
 def _recompute(cursor: Cursor, dialect: Dialect, target: int) -> None:
     """The rows of the fact at `target` anew, from it and every correction of it (valid_times).
-    Its corrections are found by a scan of its negotiation's index rows: for erasures and
-    catch-ups only, never a plain append."""
+    Its corrections are found by a scan of its negotiation's index rows: for catch-ups only,
+    never a plain append."""
     [fact] = events_at(cursor, dialect, "f.position = ?", [target])
     corrections = events_at(cursor, dialect, "f.negotiation_id = ? AND f.target_position = ?",
                             [fact["negotiation_id"], target])

@@ -22,7 +22,6 @@ from hypothesis import strategies as st
 
 from api.services import Services
 from api.settings import Settings
-from domain.application import AppendRequest
 from domain.errors import DomainError
 from domain.valid_time import parse_instant
 from projections import paging, timeline_index
@@ -155,30 +154,6 @@ def test_indexed_timeline_pages_and_changes_equal_a_replay_of_the_stream(
 def _fact(occurred_at: str, n: int) -> dict[str, Any]:
     return {"type": "statement.issued", "occurred_at": occurred_at, "text": f"Statement {n}.",
             "speaker": {"name": "Spokesperson", "participant_id": "ru"}}
-
-
-def test_erasing_a_corrections_changes_takes_back_the_time_it_moved_in_the_index(svc: Services) -> None:
-    nid = open_negotiation(svc)
-    [moved] = try_append(svc, nid, [_fact("2025-03-01", 0)])
-    try_append(svc, nid, [_fact(f"2025-03-{d:02d}", d) for d in range(2, 9)])
-    [correction] = try_append(svc, nid, [{"type": "record.corrected", "occurred_at": "2025-03-10",
-                                          "target_event_id": moved["event_id"], "reason": "misdated",
-                                          "changes": {"occurred_at": "2025-03-20"}}])
-    models = ReadModels(svc.log)
-    first = models.timeline(nid, TimelineFilter(types=frozenset({"statement"})), limit=1)["items"]
-    assert first[0]["text"] == "Statement 2."  # the corrected one moved to the end
-    svc.log.append(AppendRequest(principal="admin", negotiation_id=nid, erasure=True, events=[{
-        "type": "record.erased", "occurred_at": "2025-03-21", "target_event_id": correction["event_id"],
-        "fields": ["changes"], "reason": "named a person"}]))
-    stream = svc.log.stream(nid)
-    for wanted in (TimelineFilter(), TimelineFilter(start=parse_instant("2025-03-15")),
-                   TimelineFilter(known_at=parse_instant(correction["recorded_at"]))):
-        assert served_pages(models, nid, wanted, 3) == replayed_pages(stream, wanted, 3)
-    back = models.timeline(nid, TimelineFilter(types=frozenset({"statement"})), limit=1)["items"]
-    assert back[0]["event_id"] == moved["event_id"] and back[0]["occurred_from"] == "2025-03-01T00:00:00Z"
-    assert index_is_used(models, nid)
-    assert served_changes(models, nid, parse_instant("2025-03-15"), None, None) == \
-        replayed_changes(nid, stream, parse_instant("2025-03-15"), None, None)
 
 
 # -- 3. an index not to be trusted ----------------------------------------------------------------
