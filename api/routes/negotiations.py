@@ -8,7 +8,6 @@ from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from domain.errors import NotFound
 from projections.store.queries import ReadModels
 
 from api.answers import Negotiation, NegotiationPage
@@ -41,21 +40,8 @@ def _cursor(cursor: str | None) -> int:
 
 
 def _list(svc: Services, axes: TimeAxes, limit: int, after: int) -> dict[str, Any]:
-    items: list[dict[str, Any]] = []
-    last, exhausted = after, False
-    while len(items) < limit and not exhausted:
-        page = svc.log.event_log.negotiation_ids(last, limit)
-        exhausted = len(page) < limit
-        for negotiation_id, opened_at in page:
-            last = opened_at
-            try:
-                items.append(negotiation_state(svc, negotiation_id, axes))
-            except NotFound:  # not open at that point on one of the axes
-                continue
-            if len(items) == limit:
-                break
-    return {"items": items, "next_cursor": str(last) if len(items) == limit else None,
-            "position": max((i["position"] for i in items), default=0), **axes.echo()}
+    page = ReadModels(svc.log).negotiation_page(after, limit, as_of=axes.as_of, known_at=axes.known_at, scope=None)
+    return {**page, **axes.echo()}
 
 
 @router.get("/negotiations", summary="List negotiations", response_model=NegotiationPage,

@@ -23,6 +23,7 @@ INTRODUCERS = {"round": ("round.proposed", "round.scheduled", "round.started"), 
                "proposal": ("proposal.tabled",), "commitment": ("commitment.agreed",)}
 COUNT_NAMES = {"round": "rounds", "dispute": "disputes", "proposal": "proposals", "commitment": "commitments"}
 _INTRODUCER_TYPES = ", ".join(f"'{t}'" for types in INTRODUCERS.values() for t in types)
+_STATUS_TYPES = ", ".join(f"'{t}'" for t in negotiation.STATUS_BY_TYPE)
 _CORRECTIONS = ", ".join(f"'{t}'" for t in CORRECTION_TYPES)
 
 
@@ -63,6 +64,22 @@ def negotiation_at(cursor: Cursor, dialect: Dialect, negotiation_id: str, *, as_
     counts = {name: sum(1 for k, _ in keys if k == kind) for kind, name in COUNT_NAMES.items()}
     counts.update(statements=statements, events=events)
     return {**own, "counts": counts, "version": int(head["version"]), "position": int(head["position"])}
+
+
+def open_at(negotiation_column: str, *, as_of: datetime | None = None,
+            known_at: datetime | None = None) -> tuple[str, list[Any]]:
+    """A WHERE clause keeping the negotiations (id in `negotiation_column`) that may have been
+    open at the point: some status event of their own known then and valid by then. Exact for
+    negotiations whose status events were never corrected or retracted; those that were are
+    kept, for negotiation_at to decide (a correction may have moved one either way)."""
+    sql, params = "", []
+    if known_at is not None:
+        sql, params = "AND f.recorded_us <= ? ", [micros(known_at)]
+    if as_of is not None:
+        sql, params = sql + "AND (f.occurred_us <= ? OR f.corrected = 1) ", [*params, micros(as_of)]
+    return (f"EXISTS (SELECT 1 FROM nl_read_touches t JOIN nl_read_events f ON f.position = t.position "
+            f"WHERE t.negotiation_id = {negotiation_column} AND t.kind = 'negotiation' AND t.key = {negotiation_column} "
+            f"AND f.type IN ({_STATUS_TYPES}) {sql})"), params
 
 
 def own_fields(cursor: Cursor, dialect: Dialect, negotiation_id: str, *, as_of: datetime | None = None,
