@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,8 +30,9 @@ SCOPES: list[Scope] = [None, frozenset({"a"}), frozenset({"b"}), frozenset({"a",
 
 
 @pytest.fixture
-def svc(tmp_path: Path) -> Iterator[Services]:
-    services = Services.open(Settings(db=str(tmp_path / "log.db")))
+def svc(settings: Settings) -> Iterator[Services]:
+    """On both backends (conftest's `backend`): the filter is SQL."""
+    services = Services.open(settings)
     yield services
     services.close()
 
