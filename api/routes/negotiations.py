@@ -41,7 +41,8 @@ def _cursor(cursor: str | None) -> int:
 
 def _list(svc: Services, axes: TimeAxes, limit: int, after: int) -> dict[str, Any]:
     page = ReadModels(svc.log).negotiation_page(after, limit, as_of=axes.as_of, known_at=axes.known_at, scope=None)
-    return {**page, **axes.echo()}
+    echo = axes.echo()  # each item says what it answered, as GET /negotiations/{id} does
+    return {**page, "items": [{**item, **echo} for item in page["items"]], **echo}
 
 
 @router.get("/negotiations", summary="List negotiations", response_model=NegotiationPage,
