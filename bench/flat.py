@@ -93,7 +93,14 @@ def database(name: str, fill: Callable[[str], None], cache: Path | None, scratch
     print(f"filling {db}", flush=True)
     started = time.monotonic()
     fill(db)
-    print(f"  filled in {time.monotonic() - started:.0f} s", flush=True)
+    # The first checkpoint recomputes every leaf from its event (a minute at 200,000): signed
+    # here, as a running service would have long since, so no timed proof pays for it.
+    services = Services.open(Settings(db=db))
+    try:
+        services.signer.latest()
+    finally:
+        services.close()
+    print(f"  filled and signed in {time.monotonic() - started:.0f} s", flush=True)
     return db
 
 
@@ -168,9 +175,10 @@ class Negotiation:
         return lambda: ok(self.client.get(f"/events/{next(ids)}{suffix}")) and None
 
 
-def first_append_after_restart(db: str, nid: str, restarts: int) -> float:
-    times = []
-    for _ in range(restarts):
+def first_append_after_restart(db: str, nid: str, restarts: int, budget: float) -> float:
+    times: list[float] = []
+    spent = time.monotonic()
+    while len(times) < restarts and (not times or time.monotonic() - spent < budget):
         with served(db) as (client, services, auth):
             neg = Negotiation(client, services, auth, nid, range(0))
             started = time.perf_counter()
@@ -187,7 +195,7 @@ def size_costs(db: str, repeat: int, budget: float) -> tuple[dict[str, float], d
     costs: dict[str, dict[str, float]] = {}
     for which, nid, indexes in (("small", small_id, range(0, SMALL)), ("big", big_id, range(SMALL, size))):
         print(f"timing the {which} negotiation", flush=True)
-        out = costs[which] = {"first append after a restart": first_append_after_restart(db, nid, 3)}
+        out = costs[which] = {"first append after a restart": first_append_after_restart(db, nid, 3, budget)}
         with served(db) as (client, services, auth):
             neg = Negotiation(client, services, auth, nid, indexes)
             neg.append()
@@ -217,7 +225,7 @@ def list_costs(db: str, repeat: int, budget: float) -> dict[str, float]:
                               {"as_of": "2025-06-01", "known_at": now})):
             def listed(params: dict[str, Any] = params) -> None:
                 assert ok(client.get("/negotiations", params={"limit": LIST_PAGE, **params})).json()["items"]
-            out[what] = median_ms(listed, repeat, budget)
+            out[what] = median_ms(listed, 4 * repeat, budget)  # cheap: more runs, a steadier median
     return out
 
 
