@@ -17,7 +17,7 @@ from projections.changes import diff, snapshot
 from projections.entities import last_position, since, states, view
 from projections.replay import known, utc
 from projections.store.loading import entity_events, last_touch, rows
-from projections.store.negotiations import negotiation_at, open_at
+from projections.store.negotiations import negotiation_at, negotiations_at, open_at
 from projections.store.schema import micros
 from projections.timeline import TimelineFilter, timeline
 
@@ -70,11 +70,10 @@ class ReadModels:
                     found = rows(cursor, self.dialect, "SELECT w.opened_position AS opened, w.negotiation_id "
                                  f"FROM nl_workspaces w WHERE w.opened_position > ? AND {where} AND {opened} "
                                  "ORDER BY w.opened_position LIMIT ?", [last, *params, *opened_params, wanted])
-                    for r in found:
-                        state = negotiation_at(cursor, self.dialect, r["negotiation_id"], as_of=as_of,
-                                               known_at=known_at)
-                        if state is not None:  # a correction or retraction may have moved it out
-                            items.append(state)
+                    states = negotiations_at(cursor, self.dialect, [r["negotiation_id"] for r in found],
+                                             as_of=as_of, known_at=known_at)
+                    # None: a correction or retraction moved it out of the point.
+                    items += [s for s in (states[r["negotiation_id"]] for r in found) if s is not None]
                 if len(found) < wanted:
                     break
                 last = int(found[-1]["opened"])
