@@ -18,8 +18,9 @@ once or twice). The rows:
   over one month, `GET /events/{id}` and `GET /events/{id}/proof` of random events of the
   negotiation;
 - `GET /negotiations?limit=10` with 10 and with 10,000 negotiations, without axes, with
-  `as_of`, and with `as_of` and `known_at` (pages of 10 from both, so that the two pages
-  hold as many negotiations: what grows is only the list behind the page).
+  `as_of`, with `as_of` and `known_at` (pages of 10 from both, so that the two pages hold as
+  many negotiations: what grows is only the list behind the page), and with an `as_of` before
+  every opening (the worst case: the whole list looked through for an empty page).
 
 Targets: cost at the big size <= 3 x the cost at the small size; page reads (every GET)
 <= 50 ms at the big size. Filling a million events takes minutes: `--cache DIR` keeps the
@@ -222,9 +223,13 @@ def list_costs(db: str, repeat: int, budget: float) -> dict[str, float]:
         for what, params in (("GET /negotiations?limit=10", {}),
                              ("GET /negotiations?limit=10&as_of=2025-06-01", {"as_of": "2025-06-01"}),
                              ("GET /negotiations?limit=10&as_of=...&known_at=...",
-                              {"as_of": "2025-06-01", "known_at": now})):
+                              {"as_of": "2025-06-01", "known_at": now}),
+                             # The worst case: no negotiation open yet, so the whole list is
+                             # looked through (in SQL) for a page that stays empty.
+                             ("GET /negotiations?limit=10&as_of=2024-12-01 (none open)", {"as_of": "2024-12-01"})):
             def listed(params: dict[str, Any] = params) -> None:
-                assert ok(client.get("/negotiations", params={"limit": LIST_PAGE, **params})).json()["items"]
+                answer = ok(client.get("/negotiations", params={"limit": LIST_PAGE, **params})).json()
+                assert bool(answer["items"]) == (params.get("as_of") != "2024-12-01")
             out[what] = median_ms(listed, 4 * repeat, budget)  # cheap: more runs, a steadier median
     return out
 
