@@ -18,7 +18,6 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain import jsonfast
-from projections.store.queries import ReadModels
 
 from api.auth import authenticate
 from api.problems import error_response
@@ -61,7 +60,8 @@ class FastPaths:
             await response(scope, receive, send)
 
     async def _append(self, parts: list[str], headers: dict[bytes, str], receive: Receive, send: Send) -> None:
-        principal = await authenticate(self.services, headers.get(b"authorization"), "append")
+        principal = await authenticate(self.services, headers.get(b"authorization"), "append",
+                                       {"negotiation_id": parts[2]})
         raw = await _body(receive)
         if raw is None:
             return  # the client went away
@@ -71,8 +71,8 @@ class FastPaths:
         await _send(send, 201, jsonfast.dumps(answer), [(k.lower().encode(), v.encode()) for k, v in extra.items()])
 
     async def _entity(self, parts: list[str], headers: dict[bytes, str], receive: Receive, send: Send) -> None:
-        await authenticate(self.services, headers.get(b"authorization"), "read")
-        models = ReadModels(self.services.log)
+        principal = await authenticate(self.services, headers.get(b"authorization"), "read")
+        models = self.services.reading.as_seen_by(principal)
         kind, negotiation_id, key = KIND_BY_PLURAL[parts[3]], parts[2], parts[4]
         if self.inline_reads:
             state = models.entity(negotiation_id, kind, key)

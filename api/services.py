@@ -14,18 +14,21 @@ from domain.application import NegotiationLog
 from domain.checkpoints import CheckpointSigner
 from domain.group_commit import GroupCommit
 from domain.log_proofs import LogProofs
-from domain.principals import Principals
+from domain.principals import Principal, Principals
 from domain.signing_key import key_path
+from domain.stream_tickets import StreamTickets
 from domain.verifications import Verifications
 from domain.storage.backend import eventsourcing_env, is_postgres, postgres_connection
 
 from projections.audit_index import AuditIndex
 from projections.log_query import LogQueries
+from projections.reading import Reading
 from projections.store.hook import ReadModelHook
 from projections.store.shadow import LiveIndexNames
 from projections.target_index import TargetIndex
 
 from api.expensive_reads import ExpensiveReads
+from api.identity_tokens import ClaimNames, IdentityTokens, KeySet
 from api.head_notices import APPLICATION_NAME as LISTENER_NAME, HeadNotifier
 from api.live_head import LiveHead
 from api.metrics import Metrics
@@ -50,18 +53,30 @@ class Services:
     metrics: Metrics
     # Which events name each event as their target (GET /events/{id}'s corrections).
     targets: TargetIndex
+    # One-use tickets that open a live stream for clients that cannot send a header (EventSource).
+    tickets: StreamTickets
+    # JWT access tokens from an identity provider; None unless a JWKS is configured.
+    identity: IdentityTokens | None = None
     # Token lookups that miss the cache wait for the database a few at a time, in threads of
     # their own, so that a flood of unknown tokens cannot take every thread reads need.
     token_lookups: CapacityLimiter = field(default_factory=lambda: CapacityLimiter(TOKEN_LOOKUPS))
     streams: StreamSlots = field(init=False)
     expensive_reads: ExpensiveReads = field(init=False)
+    # The one way routes read the record: `reading.as_seen_by(principal)` (projections.reading).
+    reading: Reading = field(init=False)
+    # Who a request without a token is, with public reads: a reader of the public workspaces.
+    anonymous: Principal = field(init=False)
 
     def __post_init__(self) -> None:
+        public = self.settings.public_workspaces
+        self.anonymous = Principal("anonymous", "reader", None if public is None else frozenset(public))
+        self.reading = Reading(self.log, self.queries, self.targets, self.proofs)
         self.streams = StreamSlots(self.settings.max_streams_per_principal, self.settings.max_streams)
         self.expensive_reads = ExpensiveReads(self.settings.max_expensive_reads)
 
     @classmethod
     def open(cls, settings: Settings) -> Services:
+        identity = identity_tokens(settings)  # first: a bad JWKS is refused before anything is opened
         env = eventsourcing_env(settings.db, pool_size=settings.pool_size,
                                 lock_timeout=settings.lock_timeout, connect_timeout=settings.connect_timeout,
                                 password=settings.db_password)
@@ -90,12 +105,33 @@ class Services:
                    writer=GroupCommit(log.append_many), queries=queries, live=live,
                    signer=signer, proofs=LogProofs(log.event_log, signer),
                    metrics=Metrics(log.database, log.recorder.datastore, live.subscriber_count),
-                   targets=targets)
+                   targets=targets, tickets=StreamTickets(log.database), identity=identity)
 
     def close(self) -> None:
         self.writer.close()
         self.live.close()
         self.log.close()
+
+
+def identity_tokens(settings: Settings) -> IdentityTokens | None:
+    """The JWT verifier the settings ask for. A JWKS file is read now, so that a wrong path
+    fails at start (KeySetUnavailable); a URL is fetched only when a JWT first comes."""
+    if not settings.jwks:
+        return None
+    keys = KeySet(settings.jwks, min_refresh_seconds=settings.jwks_refresh_seconds,
+                  max_age_seconds=settings.jwks_max_age_seconds)
+    if not keys.is_url:
+        keys.load()
+    if not (settings.jwt_issuer and settings.jwt_audience):
+        logging.getLogger("negotiation_log").warning(
+            "JWTs are accepted without checking their %s: set NEGOTIATION_LOG_JWT_ISSUER and "
+            "NEGOTIATION_LOG_JWT_AUDIENCE, or a token the identity provider issued for another service is "
+            "accepted here", " and ".join(n for n, v in (("issuer", settings.jwt_issuer),
+                                                        ("audience", settings.jwt_audience)) if not v))
+    return IdentityTokens(keys, issuer=settings.jwt_issuer, audience=settings.jwt_audience,
+                          claims=ClaimNames(settings.jwt_name_claim, settings.jwt_role_claim,
+                                            settings.jwt_workspaces_claim),
+                          leeway_seconds=settings.jwt_leeway_seconds)
 
 
 def _upgrade_progress(done: int, total: int) -> None:

@@ -13,6 +13,8 @@ class Settings(BaseSettings):
 
     db: str = Field("./negotiation-log.db", description="SQLite file path or postgresql:// URL")
     public_read: bool = Field(False, description="let anonymous users use the GET endpoints other than /audit*")
+    public_workspaces: list[str] | None = Field(None, description="with public reads: the workspaces anonymous "
+                                                                  "users see (default: all of them)")
     max_body_bytes: int = Field(1_048_576, ge=1024, description="larger request bodies are refused with 413")
     body_timeout: float = Field(30.0, gt=0, description="seconds a request body may stall before 408")
     db_password: str | None = Field(None, description="the PostgreSQL password, when the --db URL carries none "
@@ -47,3 +49,21 @@ class Settings(BaseSettings):
     max_streams_per_principal: int = Field(16, ge=1, description="more live streams of one principal are "
                                                                  "refused with 429")
     max_streams: int = Field(256, ge=1, description="more live streams in all are refused with 503")
+    jwks: str | None = Field(None, description="JWT access tokens from an identity provider are accepted, "
+                                               "verified with this JWKS: a file path (re-read when it "
+                                               "changes) or an https:// URL (fetched when first needed, "
+                                               "again on an unknown key id)")
+    jwt_issuer: str | None = Field(None, description="a JWT's iss must be this (checked when set)")
+    jwt_audience: str | None = Field(None, description="a JWT's aud must name this (checked when set)")
+    jwt_name_claim: str = Field("sub", min_length=1, description="the JWT claim naming the principal")
+    jwt_role_claim: str = Field("negotiation_log_role", min_length=1, description="the JWT claim holding the "
+                                                                                  "principal's role")
+    jwt_workspaces_claim: str = Field("negotiation_log_workspaces", min_length=1,
+                                      description="the JWT claim listing the workspaces the principal is "
+                                                  "limited to (absent: all)")
+    jwt_leeway_seconds: float = Field(30.0, ge=0, description="clock skew allowed when checking a JWT's "
+                                                              "exp, nbf and iat")
+    jwks_refresh_seconds: float = Field(10.0, gt=0, description="a JWKS URL is fetched again for an unknown "
+                                                                "key id at most this often")
+    jwks_max_age_seconds: float = Field(300.0, gt=0, description="a JWKS URL is fetched again when its keys "
+                                                                 "are older than this")

@@ -41,10 +41,25 @@ class Negotiation(Aggregate):
             assert isinstance(aggregate, Negotiation)
             aggregate.knowledge.learn(self.record, self.originator_version)
 
+    # The version of the stream's latest stored snapshot (domain.snapshots) this object knows of.
+    snapshot_at = 0
+
     def __init__(self, record: dict[str, Any]) -> None:
         self.workspace = workspace_of_opening(record)
         self.knowledge = Knowledge()
         self.knowledge.learn(record, 1)
+
+    @classmethod
+    def restored(cls, negotiation_id: UUID, version: int, created_on: datetime, modified_on: datetime,
+                 workspace: str, knowledge: Knowledge) -> Negotiation:
+        """The stream as of `version`, from a snapshot's knowledge rather than its events."""
+        aggregate = cls.__new__(cls)
+        aggregate.__base_init__(negotiation_id, version, created_on)
+        aggregate.modified_on = modified_on
+        aggregate.workspace = workspace
+        aggregate.knowledge = knowledge
+        aggregate.snapshot_at = version
+        return aggregate
 
     # -- taking back what was not saved ------------------------------------------------------
 
@@ -142,7 +157,7 @@ class Negotiation(Aggregate):
         if membership:
             # The ids every other event refers to must stay on record: erasing a participant's
             # name takes a correction that restates the entry first (with the name withheld).
-            corrections = self.knowledge.corrections.get(target["event_id"], [])
+            corrections = self.knowledge.corrections_of(target["event_id"])
             if not any(name in changes for changes in corrections for name in membership):
                 name = sorted(membership)[0]
                 raise RuleViolation(

@@ -271,7 +271,7 @@ class UnitOfWork:
         if event.type == ERASURE_TYPE:
             return stored  # erased where it is stored: as stored, with what was erased before
         current = client_fields(stored)
-        for changes in aggregate.knowledge.corrections.get(target_id, []):
+        for changes in aggregate.knowledge.corrections_of(target_id):
             current = merge_changes(current, changes)
         if stored.get("erased"):  # what is gone may be missing from what the correction is laid over
             current["erased"] = stored["erased"]

@@ -22,12 +22,14 @@ from eventsourcing.persistence import EventStore, IntegrityError, PersistenceErr
 from domain.aggregate import Negotiation
 from domain.appending import AppendRequest, AppendResult, Prepared, UnitOfWork
 from domain.errors import DomainError, IdempotencyKeyReused, NotFound, RuleViolation, VersionConflict
+from domain import snapshots
 from domain.storage.database import Database
 from domain.storage.files import create_private, sqlite_file
 from domain.storage.log import EventLog
 from domain.storage import upgrade_v1
 from domain.storage.paged_events import PagedEventStore
 from domain.storage.schema_lock import creating_tables
+from domain.storage.snapshots import StoredStream, read_snapshot
 from domain.storage.transcoder import FastJSONTranscoder
 from domain.storage.tree import TreeCache
 from domain.storage.writes import PendingWrite, TransactionHook
@@ -41,6 +43,13 @@ __all__ = ["AppendRequest", "AppendResult", "NegotiationLog"]
 log = logging.getLogger("negotiation_log")
 ATTEMPTS = 20
 MAX_BACKOFF = 0.2
+# A stream's snapshot (domain.snapshots) is stored, in the append transaction, once it is this
+# many events behind the stream. Not on every append: taking one costs time in proportion to
+# the kept facts and entities, which would grow the cost of every append with the negotiation.
+# So a restart reads one snapshot and replays at most SNAPSHOT_EVERY events (plus the rest of
+# the batch that crossed the mark: at most 500 more), some milliseconds at any stream size,
+# and the cost of taking snapshots is shared by SNAPSHOT_EVERY events.
+SNAPSHOT_EVERY = 200
 
 
 class _StreamMoved(Exception):
@@ -86,6 +95,9 @@ class NegotiationLog(Application[UUID]):
         # Cached streams another process has written to since they were cached (an insert
         # collided with its events): caught up with just those events when next loaded.
         self._lagging: set[str] = set()
+        # Streams whose snapshot is not to be read when they are next loaded: checking against
+        # what it restored broke unexpectedly, so they are replayed from their events instead.
+        self._distrusted: set[str] = set()
         self._last_recorded_at = datetime.min.replace(tzinfo=timezone.utc)
 
     def construct_event_store(self) -> EventStore[UUID]:
@@ -168,6 +180,11 @@ class NegotiationLog(Application[UUID]):
                     except DomainError as e:  # refused: `add` took back what it had applied
                         outcomes[i] = e
                         continue
+                    except snapshots.Unusable as e:  # not the request's fault: check it again from the events
+                        log.warning("negotiation %s: its snapshot is not used (%s); replaying its events",
+                                    prepared.negotiation_id(), e)
+                        broken = True
+                        break
                     except Exception as e:  # broken: this request's own outcome
                         outcomes[i], broken = e, True
                         break
@@ -182,8 +199,10 @@ class NegotiationLog(Application[UUID]):
                 raise
             if broken:
                 # What broke may have half-changed an aggregate that others share, beyond what
-                # its journal knows: drop them all and check the rest again from the stored state.
+                # its journal knows: drop them all and check the rest again from the stored
+                # events (a snapshot may be what broke it).
                 self._evict(*work.aggregates)
+                self._distrusted.update(work.aggregates)
                 todo = [(i, p) for i, p in todo if outcomes[i] is None]
                 continue
             if accepted:
@@ -196,7 +215,7 @@ class NegotiationLog(Application[UUID]):
     def _save(self, work: UnitOfWork, accepted: list[tuple[int, Prepared, str]],
               outcomes: list[Outcome | None]) -> list[tuple[int, Prepared]]:
         write = PendingWrite(records=work.records, committed=work.committed, tree=self.tree, hooks=self.hooks,
-                             idempotency=work.idempotency, erasures=work.erasures)
+                             idempotency=work.idempotency, erasures=work.erasures, snapshots=self._snapshots_due(work))
         try:
             self.save(*work.aggregates.values(), nl_write=write)
         except IntegrityError:
@@ -229,6 +248,8 @@ class NegotiationLog(Application[UUID]):
         except BaseException:
             self._evict(*work.aggregates)
             raise
+        for snapshot in write.snapshots:
+            work.aggregates[snapshot.negotiation_id].snapshot_at = snapshot.version
         work.finish()
         if write.frontier is not None:
             self.tree.committed(write.frontier)
@@ -238,6 +259,24 @@ class NegotiationLog(Application[UUID]):
         for i, prepared, negotiation_id in accepted:
             outcomes[i] = AppendResult(negotiation_id, [stored[x] for x in prepared.ids])
         return []
+
+    @staticmethod
+    def _snapshots_due(work: UnitOfWork) -> list[snapshots.Snapshot]:
+        """Snapshots of the streams `work` takes SNAPSHOT_EVERY events or more past their last.
+        None with an erasure, whose transaction deletes its stream's snapshot instead."""
+        if work.erasures:
+            return []
+        due = []
+        for negotiation_id, aggregate in work.aggregates.items():
+            record = work.records.get((negotiation_id, aggregate.version))
+            if record is None or aggregate.version - aggregate.snapshot_at < SNAPSHOT_EVERY:
+                continue
+            try:
+                due.append(snapshots.take(negotiation_id, aggregate.version, record["event_id"], aggregate.created_on,
+                                          aggregate.modified_on, aggregate.workspace, aggregate.knowledge))
+            except Exception:  # a snapshot only saves time: the appends are saved without it
+                log.exception("negotiation %s: no snapshot taken at version %d", negotiation_id, aggregate.version)
+        return due
 
     def _after_erasure(self, work: UnitOfWork) -> None:
         """The erased values are gone from the tables; this drops them from memory (the cached
@@ -261,12 +300,46 @@ class NegotiationLog(Application[UUID]):
             cached = self._cached(negotiation_id)
             if cached is not None:
                 self._catch_up(cached, fresh)
+        if self._cached(negotiation_id) is None:
+            self._restore(negotiation_id)
         try:
             aggregate = self.repository.get(UUID(negotiation_id))
         except (AggregateNotFoundError, ValueError):
             raise NotFound(f"no negotiation {negotiation_id}", rule="negotiation-exists") from None
         assert isinstance(aggregate, Negotiation)
         return aggregate
+
+    def _restore(self, negotiation_id: str) -> None:
+        """Caches a stream that is not cached from its snapshot and the events stored after it,
+        if it has a snapshot that can be trusted: of this shape, intact, taken after the event
+        now stored at its version. Otherwise leaves it to the repository, which replays it."""
+        if negotiation_id in self._distrusted:
+            self._distrusted.discard(negotiation_id)
+            return
+        try:
+            aggregate_id = UUID(negotiation_id)
+        except ValueError:
+            return
+        found = read_snapshot(self.database, negotiation_id) if self.repository.cache is not None else None
+        if found is None:
+            return
+        snapshot, stored_event_id = found
+        try:
+            if stored_event_id != snapshot.event_id:
+                raise snapshots.Unusable(f"taken after event {snapshot.event_id}, but version {snapshot.version} "
+                                         f"is {stored_event_id or 'not stored'}")
+            restored = snapshots.restore(snapshot, StoredStream(self.event_log, negotiation_id, snapshot.version))
+            aggregate = Negotiation.restored(aggregate_id, snapshot.version, restored.created_on,
+                                             restored.modified_on, restored.workspace, restored.knowledge)
+            for event in self.events.get(aggregate_id, gt=snapshot.version):
+                event.mutate(aggregate)
+        except PersistenceError:
+            raise
+        except Exception as e:  # an Unusable snapshot, or one the events after it contradict
+            log.warning("negotiation %s: its snapshot is not used (%s); replaying its events", negotiation_id, e)
+            return
+        assert self.repository.cache is not None
+        self.repository.cache.put(aggregate_id, aggregate)
 
     def _cached(self, negotiation_id: str) -> Negotiation | None:
         try:

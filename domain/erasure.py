@@ -49,6 +49,10 @@ def check_erasable(target: Mapping[str, Any], names: Sequence[Any]) -> list[str]
         elif name in KEY_FIELDS:
             errors.append(FieldError(where, f"{name}: the key the record is built on cannot be erased; retract "
                                             "the event instead"))
+        elif target["type"] == "record.corrected" and name == "changes":
+            # Without them the record would read as if never corrected: the corrected value back.
+            errors.append(FieldError(where, "changes: a correction's changes cannot be erased (the record would "
+                                            "read as never corrected); its reason and note can"))
         elif name in wanted:
             errors.append(FieldError(where, f"{name}: named twice"))
         elif name in already:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from domain.fact_owners import FactOwners
 from domain.valid_time import parse_valid_time
@@ -91,6 +91,22 @@ def fact_from_record(record: dict[str, Any], version: int) -> Fact:
 Undo = Callable[[], None]
 
 
+class StoredBefore(Protocol):
+    """The stream's events up to a snapshot (domain.snapshots), read back from storage when a
+    rule asks about one of them: a knowledge restored from a snapshot keeps neither the entity
+    of every counted fact nor the values of corrections, only what the rules read on every
+    append."""
+
+    def entity_of(self, event_id: str) -> tuple[str, str] | None:
+        """The entity of the counted (not kept) live fact `event_id`, if it is at or before
+        the snapshot in this stream."""
+        ...
+
+    def changes(self, correction_ids: list[str]) -> list[dict[str, Any]]:
+        """The `changes` of those corrections, as they are stored now."""
+        ...
+
+
 class Knowledge:
     """Kept facts in full; of every other live fact only its entity, so that what a cached
     negotiation holds grows by a few bytes per event (a negotiation may run to a million).
@@ -108,8 +124,14 @@ class Knowledge:
         # Corrections per target, in recording order: merged over the stored target to get
         # the event as it now reads.
         self.corrections: dict[str, list[dict[str, Any]]] = {}
+        # The event ids of those corrections, in the same order: what a snapshot keeps of them.
+        self.correction_ids: dict[str, list[str]] = {}
         self.participants: dict[str, dict[str, Any]] = {}
         self._journal: list[Undo] | None = None
+        # Restored from a snapshot: where the facts before it are looked up, and the targets
+        # whose corrections are still only in storage (read the first time they are asked for).
+        self.before: StoredBefore | None = None
+        self.unread_corrections: set[str] = set()
 
     # -- undoing --------------------------------------------------------------------------
 
@@ -135,7 +157,7 @@ class Knowledge:
     def learn(self, record: dict[str, Any], version: int) -> None:
         event_type = record["type"]
         if event_type == "record.corrected":
-            self._learn_correction(record["target_event_id"], record["changes"])
+            self._learn_correction(record["target_event_id"], record["changes"], record["event_id"])
         elif event_type == "record.retracted":
             self._forget(record["target_event_id"])
         journal = self._journal
@@ -168,17 +190,28 @@ class Knowledge:
             self._journal.append(_restorer(self.live, entity))
         self.live[entity] = self.live.get(entity, 0) + change
 
-    def _learn_correction(self, target_id: str, changes: dict[str, Any]) -> None:
+    def corrections_of(self, target_id: str) -> list[dict[str, Any]]:
+        """The changes of the target's corrections, in recording order."""
+        if target_id in self.unread_corrections:
+            assert self.before is not None
+            # Filling in what is stored, not a change: the journal has nothing to take back.
+            self.corrections[target_id] = self.before.changes(self.correction_ids[target_id])
+            self.unread_corrections.discard(target_id)
+        return self.corrections.get(target_id, [])
+
+    def _learn_correction(self, target_id: str, changes: dict[str, Any], correction_id: str) -> None:
         journal = self._journal
-        earlier = self.corrections.get(target_id)
-        if earlier is None:
-            if journal is not None:
-                journal.append(_restorer(self.corrections, target_id))
-            self.corrections[target_id] = [changes]
-        else:
-            earlier.append(changes)
-            if journal is not None:
-                journal.append(earlier.pop)
+        self.corrections_of(target_id)
+        for by_target, item in ((self.corrections, changes), (self.correction_ids, correction_id)):
+            earlier = by_target.get(target_id)
+            if earlier is None:
+                if journal is not None:
+                    journal.append(_restorer(by_target, target_id))
+                by_target[target_id] = [item]
+            else:
+                earlier.append(item)
+                if journal is not None:
+                    journal.append(earlier.pop)
         fact = self.facts.get(target_id)
         if fact is None:  # not kept: the rules read only its entity, which cannot be corrected
             return
@@ -199,7 +232,8 @@ class Knowledge:
 
     def _forget(self, target_id: str) -> None:
         journal = self._journal
-        if journal is not None and target_id not in self.retracted:
+        was_live = target_id not in self.retracted
+        if journal is not None and was_live:
             journal.append(lambda: self.retracted.discard(target_id))
         self.retracted.add(target_id)
         if journal is not None:
@@ -207,6 +241,8 @@ class Knowledge:
         fact = self.facts.pop(target_id, None)
         if fact is None:
             entity = self.others.pop(target_id, journal)
+            if entity is None and was_live and self.before is not None:
+                entity = self.before.entity_of(target_id)  # `retracted` now marks it forgotten
         else:
             entity = fact.entity
             if entity:
@@ -237,7 +273,12 @@ class Knowledge:
 
     def entity_of_fact(self, event_id: str) -> tuple[str, str] | None:
         fact = self.facts.get(event_id)
-        return fact.entity if fact is not None else self.others.get(event_id)
+        if fact is not None:
+            return fact.entity
+        entity = self.others.get(event_id)
+        if entity is None and self.before is not None and event_id not in self.retracted:
+            entity = self.before.entity_of(event_id)
+        return entity
 
     def history(self, entity: tuple[str, str], *, exclude: str | None = None) -> list[Fact]:
         """The entity's live kept facts (its endings, for rounds, proposals and commitments)

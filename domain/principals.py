@@ -131,7 +131,11 @@ class Principals:
         token, a remembered unknown one, or one of the wrong shape; else (False, None)."""
         if not TOKEN_SHAPE.match(token):
             return True, None
-        digest, now = token_digest(token), time.monotonic()
+        return self.remembered_digest(token_digest(token))
+
+    def remembered_digest(self, digest: str) -> tuple[bool, Principal | None]:
+        """As `remembered`, for a token known by its digest (a stream ticket's)."""
+        now = time.monotonic()
         cached = self._cache.get(digest)
         if cached is not None and cached[1] > now:
             return True, cached[0]
@@ -144,7 +148,13 @@ class Principals:
         settled, principal = self.remembered(token)
         if settled:
             return principal
-        digest = token_digest(token)
+        return self.by_digest(token_digest(token))
+
+    def by_digest(self, digest: str) -> Principal | None:
+        """The principal of the live token with this digest; may query the database."""
+        settled, principal = self.remembered_digest(digest)
+        if settled:
+            return principal
         row = self.db.query_one("SELECT name, role, token_hash, workspaces FROM nl_tokens "
                                 "WHERE token_hash = ? AND revoked_at IS NULL", [digest])
         if row is None or not hmac.compare_digest(row["token_hash"], digest):

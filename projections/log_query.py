@@ -6,6 +6,7 @@ never a scan of the whole log. Event bodies always come from the events table it
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -13,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from domain.storage.log import EventLog, event_columns, select_events
+from domain.workspaces import Scope, WorkspaceIndex
 
 
 @lru_cache(maxsize=1024)  # the events of one append share their recorded time
@@ -33,11 +35,17 @@ class LogFilter:
     types: tuple[str, ...] = ()
     since: datetime | None = None  # recorded at or after
     until: datetime | None = None  # recorded at or before
+    # The viewer's workspaces (None: all); set by projections.reading, never from a request.
+    scope: Scope = None
 
     def is_empty(self) -> bool:
-        return not (self.recorded_by or self.negotiation_id or self.types or self.since or self.until)
+        return not (self.recorded_by or self.negotiation_id or self.types or self.since or self.until
+                    or self.scope is not None)
 
-    def where(self) -> tuple[list[str], list[Any]]:
+    def where(self, *, scope_by_scan: bool = False) -> tuple[list[str], list[Any]]:
+        """`scope_by_scan` (SQLite) keeps the planner from reading a wide scope through the
+        negotiation index, which would sort every match before the page's first few: walked
+        in position order instead, a page stops at its limit."""
         clauses: list[str] = []
         params: list[Any] = []
         for column, value in (("recorded_by", self.recorded_by), ("negotiation_id", self.negotiation_id)):
@@ -53,6 +61,11 @@ class LogFilter:
         if self.until is not None:
             clauses.append("a.recorded_at <= ?")
             params.append(sortable_time(self.until))
+        if self.scope is not None:
+            clause, names = WorkspaceIndex.restriction(self.scope, "+a.negotiation_id" if scope_by_scan
+                                                       else "a.negotiation_id")
+            clauses.append(clause)
+            params.extend(names)
         return clauses, params
 
     def echo(self) -> dict[str, Any]:
@@ -60,6 +73,10 @@ class LogFilter:
                 "type": list(self.types) or None,
                 "since": sortable_time(self.since) if self.since else None,
                 "until": sortable_time(self.until) if self.until else None}
+
+
+# Up to this many negotiations in a viewer's scope, its pages are merged from each one's own.
+PER_NEGOTIATION = 32
 
 
 class LogQueries:
@@ -83,16 +100,42 @@ class LogQueries:
         the end), at most `limit`, and none past `upto`."""
         if flt.is_empty() and not descending:
             return self.log.read(after or 0, limit, upto=upto)
-        clauses, params = flt.where()
-        if after is not None:
-            clauses.append("a.position < ?" if descending else "a.position > ?")
-            params.append(after)
-        if upto is not None:
-            clauses.append("a.position <= ?")
-            params.append(upto)
+        if flt.scope is not None:
+            visible = self._scope_negotiations(flt)
+            if len(visible) <= PER_NEGOTIATION:
+                return self._merged(flt, visible, after, limit, descending, upto)
+        clauses, params = flt.where(scope_by_scan=self._db.dialect.name == "sqlite")
+        _in_range(clauses, params, after, descending, upto)
         sql = self._select + (f"WHERE {' AND '.join(clauses)} " if clauses else "")
         sql += f"ORDER BY a.position {'DESC' if descending else 'ASC'} LIMIT ?"
         return [EventLog.decode(r) for r in self._db.query(sql, [*params, limit])]
+
+    def _scope_negotiations(self, flt: LogFilter) -> list[str]:
+        names = sorted(flt.scope or ())
+        found = [r["negotiation_id"] for r in self._db.query(
+            f"SELECT negotiation_id FROM nl_workspaces WHERE workspace IN ({','.join('?' * len(names))})", names)]
+        if flt.negotiation_id is not None:
+            return [flt.negotiation_id] if flt.negotiation_id in found else []
+        return found
+
+    def _merged(self, flt: LogFilter, negotiation_ids: list[str], after: int | None, limit: int,
+                descending: bool, upto: int | None) -> list[dict[str, Any]]:
+        """A scoped page from a few negotiations: each one's next positions read in order from
+        the (negotiation, position) index, stopping at `limit`, then merged. One query over
+        all of them would have to sort every matching position of a big negotiation."""
+        positions: list[int] = []
+        for negotiation_id in negotiation_ids:
+            clauses, params = dataclasses.replace(flt, scope=None, negotiation_id=negotiation_id).where()
+            _in_range(clauses, params, after, descending, upto)
+            sql = (f"SELECT a.position FROM nl_audit a WHERE {' AND '.join(clauses)} "
+                   f"ORDER BY a.position {'DESC' if descending else 'ASC'} LIMIT ?")
+            positions += [int(r["position"]) for r in self._db.query(sql, [*params, limit])]
+        chosen = sorted(positions, reverse=descending)[:limit]
+        if not chosen:
+            return []
+        rows = self._db.query(self._select + f"WHERE a.position IN ({','.join('?' * len(chosen))}) "
+                              f"ORDER BY a.position {'DESC' if descending else 'ASC'}", chosen)
+        return [EventLog.decode(r) for r in rows]
 
     def at_positions(self, positions: Sequence[int]) -> list[Mapping[str, Any]]:
         """Raw event rows at these positions (undecoded), in position order."""
@@ -100,6 +143,16 @@ class LogQueries:
             return []
         sql = self._by_position + f"({','.join('?' * len(positions))}) ORDER BY position"
         return self._db.query(sql, list(positions))
+
+
+def _in_range(clauses: list[str], params: list[Any], after: int | None, descending: bool, upto: int | None) -> None:
+    """Adds the page's bounds: after `after` (before it when descending), none past `upto`."""
+    if after is not None:
+        clauses.append("a.position < ?" if descending else "a.position > ?")
+        params.append(after)
+    if upto is not None:
+        clauses.append("a.position <= ?")
+        params.append(upto)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from api.answers.access import (
     Me,
     Problem,
     ProblemFieldError,
+    StreamTicket,
     Token,
     TokenList,
 )

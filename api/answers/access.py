@@ -28,6 +28,12 @@ class TokenList(Shape):
     items: list[Token]
 
 
+class StreamTicket(Shape):
+    ticket: str = Field(description="opens one live stream: `GET /events/stream?ticket=…`, once")
+    expires_at: str = Field(description="when it can no longer open a stream (30 s after it was made, or "
+                                        "when the JWT it was made with expires, if sooner)")
+
+
 class Health(Shape):
     status: str
 

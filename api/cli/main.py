@@ -19,6 +19,7 @@ from domain.errors import DomainError, RuleViolation
 from domain.log_audit import SignedSize, verify_log
 from domain.log_meta import LogIdentityError
 from domain.principals import ROLES
+from domain.workspaces import checked_keys
 from domain.receipts import Failed, verify_receipt
 from domain.signed_note import NoteError, VerifierKey, open_note, parse_verifier_key
 from domain.signing_key import SigningKeyError
@@ -35,6 +36,7 @@ from projections.target_index import TargetIndex
 from api.cli.db_guard import missing_log
 from api.cli.log_files import BadInput, read_note, verifier
 from api.cli.transfer import ImportFailed, import_events
+from api.identity_tokens import KeySetUnavailable
 from api.metrics import serve_metrics
 from api.routes.erasures import erasure_event
 from api.services import Services
@@ -67,6 +69,8 @@ def _open(settings: Settings, *, signing: bool = False) -> Services:
         services = Services.open(settings)
     except (LogIdentityError, UpgradeRefused) as e:
         raise _fail(str(e)) from None
+    except KeySetUnavailable as e:
+        raise _fail(f"NEGOTIATION_LOG_JWKS: {e}") from None
     if signing:
         try:
             services.signer.private_key()
@@ -88,6 +92,9 @@ def serve(
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
     public_read: Annotated[bool, typer.Option("--public-read", envvar="NEGOTIATION_LOG_PUBLIC_READ",
                                               help="anonymous users may use the GET endpoints but /audit*")] = False,
+    public_workspace: Annotated[list[str] | None, typer.Option(
+        "--public-workspace", help="with --public-read or --demo: anonymous users see only this workspace "
+                                   "(repeatable; default: all of them)")] = None,
     access_log: Annotated[bool, typer.Option("--access-log", help="log every request (costs ~10% throughput)")] = False,
     demo: Annotated[bool, typer.Option("--demo", help="load the Istanbul 2025 demo into an empty database, "
                                                       "open reads to the public, print a recorder token")] = False,
@@ -101,6 +108,14 @@ def serve(
     metrics_port: Annotated[int | None, typer.Option(
         "--metrics-port", envvar="NEGOTIATION_LOG_METRICS_PORT",
         help="also serve GET /metrics on this port, on the same host, with no token")] = None,
+    jwks: Annotated[str | None, typer.Option(
+        "--jwks", envvar="NEGOTIATION_LOG_JWKS",
+        help="accept JWT access tokens from an identity provider, verified with this JWKS "
+             "(a file path or an https:// URL)")] = None,
+    jwt_issuer: Annotated[str | None, typer.Option(
+        "--jwt-issuer", envvar="NEGOTIATION_LOG_JWT_ISSUER", help="a JWT's iss must be this")] = None,
+    jwt_audience: Annotated[str | None, typer.Option(
+        "--jwt-audience", envvar="NEGOTIATION_LOG_JWT_AUDIENCE", help="a JWT's aud must name this")] = None,
 ) -> None:
     """Run the HTTP service."""
     import uvicorn
@@ -108,7 +123,13 @@ def serve(
     from api.app import create_app
     from api.http_limits import HttpLimits, bounded_protocol, connection_cap
 
-    settings = Settings(db=db, public_read=public_read or demo)
+    try:
+        checked_keys("--public-workspace", public_workspace or None)
+    except DomainError as e:
+        raise _fail(e.detail) from None
+    given = {"jwks": jwks, "jwt_issuer": jwt_issuer, "jwt_audience": jwt_audience}
+    settings = Settings(db=db, public_read=public_read or demo, public_workspaces=public_workspace or None,
+                        **{k: v for k, v in given.items() if v is not None})
     services = _open(settings, signing=True)
     app_ = create_app(settings, services)
     url = f"http://{host}:{port}"

@@ -7,16 +7,14 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 
-from domain import verifications
-from domain.log_audit import verify_log
 from projections.log_query import LogFilter
+from projections.reading import ViewerReads
 
 from api.answers import AuditPage, VerifyResult
 from api.auth import Auditor, ServicesDep
 from api.log_filters import AuditFilter, invalid, position
 from api.openapi_docs import problem_responses
 from api.responses import JSONBody
-from api.services import Services
 
 router = APIRouter(tags=["audit"])
 
@@ -27,9 +25,9 @@ After = Annotated[str | None, Query(description="same as cursor: only events aft
 Order = Annotated[Literal["asc", "desc"], Query(description="asc: oldest first; desc: newest first")]
 
 
-def _trail(svc: Services, flt: LogFilter, limit: int, start: int | None, order: str) -> dict[str, Any]:
-    head = svc.queries.head()
-    items = svc.queries.page(flt, start, limit, descending=order == "desc", upto=head)
+def _trail(reads: ViewerReads, flt: LogFilter, limit: int, start: int | None, order: str) -> dict[str, Any]:
+    head = reads.head()
+    items = reads.audit_page(flt, start, limit, descending=order == "desc", upto=head)
     full = len(items) == limit
     return {"items": items, "next_cursor": str(items[-1]["position"]) if full else None,
             "order": order, "filters": flt.echo(), "position": head}
@@ -40,19 +38,13 @@ def _trail(svc: Services, flt: LogFilter, limit: int, start: int | None, order: 
                         "principal, negotiation, type and recorded time (`since`/`until`, inclusive), "
                         "in position order, with cursor pagination.",
             response_model=AuditPage, responses=problem_responses(401, 403, 422))
-async def audit_trail(svc: ServicesDep, _: Auditor, flt: AuditFilter, limit: Limit = 100,
+async def audit_trail(svc: ServicesDep, principal: Auditor, flt: AuditFilter, limit: Limit = 100,
                       cursor: Cursor = None, after: After = None, order: Order = "asc") -> JSONBody:
     from_cursor, from_after = position("cursor", cursor), position("after", after)
     if from_cursor is not None and from_after is not None and from_cursor != from_after:
         raise invalid("after", "give cursor or after, not both")
     start = from_cursor if from_cursor is not None else from_after
-    return JSONBody(await run_in_threadpool(_trail, svc, flt, limit, start, order))
-
-
-def _verify(svc: Services) -> dict[str, Any]:
-    result = verify_log(svc.log.event_log, signed=svc.signer.last_signed(), url=svc.settings.db)
-    verifications.record(svc.log.database, result)  # for the metric of the last good one
-    return result
+    return JSONBody(await run_in_threadpool(_trail, svc.reading.as_seen_by(principal), flt, limit, start, order))
 
 
 @router.get("/audit/verify", name="verify_log", summary="Re-check every leaf and tree node from storage",
@@ -60,5 +52,5 @@ def _verify(svc: Services) -> dict[str, Any]:
                         "and holds the tree to the last checkpoint this service signed. `first_bad_position` "
                         "names the first event that fails; `problems` says what failed.",
             response_model=VerifyResult, responses=problem_responses(401, 403))
-async def verify(svc: ServicesDep, _: Auditor) -> JSONBody:
-    return JSONBody(await run_in_threadpool(_verify, svc))
+async def verify(svc: ServicesDep, principal: Auditor) -> JSONBody:
+    return JSONBody(await run_in_threadpool(svc.reading.as_seen_by(principal).verify, svc.settings.db))

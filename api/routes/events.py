@@ -3,7 +3,7 @@ proof in the log's tree, and its receipt."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
@@ -13,25 +13,15 @@ from api.auth import Reader, ServicesDep
 from api.openapi_docs import problem_responses
 from api.responses import JSONBody
 from api.routes import log as log_routes
-from api.services import Services
 
 router = APIRouter()
-
-
-def event_with_corrections(svc: Services, event_id: str) -> dict[str, Any]:
-    event = svc.log.event(event_id)
-    touching = svc.targets.touching(svc.log.event_log, event)
-    if touching is None:  # the index is missing or behind the log: read the whole stream
-        touching = [e for e in svc.log.stream(event["negotiation_id"]) if e.get("target_event_id") == event_id]
-    return {**event, "corrections": touching,
-            "retracted": any(e["type"] == "record.retracted" for e in touching)}
 
 
 @router.get("/events/{event_id}", tags=["reading"],
             summary="One stored event, as recorded, with its corrections",
             response_model=EventWithCorrections, responses=problem_responses(401, 404))
-async def get_event(event_id: str, svc: ServicesDep, _: Reader) -> JSONBody:
-    return JSONBody(await run_in_threadpool(event_with_corrections, svc, event_id))
+async def get_event(event_id: str, svc: ServicesDep, principal: Reader) -> JSONBody:
+    return JSONBody(await run_in_threadpool(svc.reading.as_seen_by(principal).event_with_corrections, event_id))
 
 
 @router.get("/events/{event_id}/proof", name="get_inclusion_proof",
@@ -41,12 +31,12 @@ async def get_event(event_id: str, svc: ServicesDep, _: Reader) -> JSONBody:
                         "(default: the latest checkpoint's, then included as `checkpoint`), with the "
                         "disclosures `[salt, name, value]` that open the leaf's field digests.",
             responses=problem_responses(401, 404, 409, 422))
-async def get_proof(event_id: str, svc: ServicesDep, _: Reader,
+async def get_proof(event_id: str, svc: ServicesDep, principal: Reader,
                     tree_size: Annotated[str | None, Query(description="prove inclusion in the tree of this "
                                                                        "many leaves", examples=["12"])] = None
                     ) -> JSONBody:
     size = None if tree_size is None else log_routes.tree_size("tree_size", tree_size)
-    return JSONBody(await run_in_threadpool(svc.proofs.inclusion, event_id, size))
+    return JSONBody(await run_in_threadpool(svc.reading.as_seen_by(principal).inclusion, event_id, size))
 
 
 @router.get("/events/{event_id}/receipt", summary="A receipt anyone can check offline with the log's key",
@@ -55,5 +45,5 @@ async def get_proof(event_id: str, svc: ServicesDep, _: Reader,
                         "hashes, signed checkpoint): `negotiation-log receipt verify FILE --key VKEY` checks it "
                         "with no database and no network.",
             responses=problem_responses(401, 404, 409))
-async def get_receipt(event_id: str, svc: ServicesDep, _: Reader) -> JSONBody:
-    return JSONBody(await run_in_threadpool(svc.proofs.receipt, event_id))
+async def get_receipt(event_id: str, svc: ServicesDep, principal: Reader) -> JSONBody:
+    return JSONBody(await run_in_threadpool(svc.reading.as_seen_by(principal).receipt, event_id))

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
-from projections.export.reading import read_record
 from projections.export.record import chunked
 from projections.export.registry import FORMATS, NAMES, UnknownFormat, export_format
 
@@ -33,7 +32,7 @@ _FORMAT_DOC = "; ".join(f"`{f.name}` ({f.content_type})" for f in FORMATS.values
                      "description": "the export"}, **problem_responses(401, 404, 422)},
 )
 async def export_negotiation(
-    negotiation_id: str, svc: ServicesDep, _: Reader, axes: Axes, _slot: ExpensiveRead,
+    negotiation_id: str, svc: ServicesDep, principal: Reader, axes: Axes, _slot: ExpensiveRead,
     format: Annotated[str, Query(description=f"one of: {_FORMAT_DOC}")] = "jsonl",
 ) -> StreamingResponse:
     try:
@@ -42,7 +41,8 @@ async def export_negotiation(
         raise Problem(422, f"format: {e}", rule="validation",
                       errors=[{"field": "format", "message": f"must be one of: {NAMES}"}]) from None
     # Read (and 404) before the answer starts: once streaming, a status can no longer change.
-    record = await run_in_threadpool(read_record, svc.log, negotiation_id, as_of=axes.as_of, known_at=axes.known_at)
+    record = await run_in_threadpool(svc.reading.as_seen_by(principal).record, negotiation_id, as_of=axes.as_of,
+                                     known_at=axes.known_at)
     filename = f"negotiation-{record.negotiation['id'] if record.negotiation else negotiation_id}.{chosen.extension}"
     return StreamingResponse(chunked(chosen.render(record)), media_type=chosen.content_type,
                              headers={"Content-Disposition": f'attachment; filename="{filename}"'})

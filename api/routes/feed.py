@@ -9,20 +9,23 @@ import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.types import Receive, Scope, Send
 
-from projections.log_query import LogFilter, feed_page
+from projections.log_query import LogFilter
+from projections.reading import ViewerReads
 
-from api.answers import EventPage
-from api.auth import Reader, ServicesDep, authenticate
+from domain.principals import Principal
+
+from api.answers import EventPage, StreamTicket
+from api.auth import Reader, ServicesDep
 from api.log_filters import StreamFilter, position
 from api.openapi_docs import problem_responses
-from api.problems import Problem
 from api.responses import JSONBody
 from api.services import Services
+from api.stream_access import StillAllowed, issue_ticket, stream_access
 from api.stream_slots import StreamSlot
 
 router = APIRouter(tags=["reading"])
@@ -50,14 +53,25 @@ STREAM_ANSWER: dict[str, Any] = {
 }
 LastEventId = Annotated[str | None, Header(alias="Last-Event-ID",
                                            description="resume after this position (sent by EventSource on reconnect)")]
+TicketParam = Annotated[str | None, Query(description="a stream ticket from `POST /events/stream/tickets`, instead "
+                                                      "of the Authorization header (which EventSource cannot send); "
+                                                      "it opens one stream, once")]
+
+
+async def stream_reader(request: Request, ticket: TicketParam = None) -> tuple[Principal, StillAllowed]:
+    """The stream's principal (from the header, or the ticket) and how it is checked again."""
+    return await stream_access(request.app.state.services, request.headers.get("authorization"), ticket)
+
+
+StreamReader = Annotated[tuple[Principal, StillAllowed], Depends(stream_reader)]
 
 
 @router.get("/events", summary="The global log in position order", response_model=EventPage,
             responses=problem_responses(401, 422))
-async def list_events(svc: ServicesDep, _: Reader, flt: StreamFilter, after: After = None,
+async def list_events(svc: ServicesDep, principal: Reader, flt: StreamFilter, after: After = None,
                       limit: Limit = 100) -> JSONBody:
     start = position("after", after) or 0
-    page = await run_in_threadpool(feed_page, svc.queries, flt, start, limit)
+    page = await run_in_threadpool(svc.reading.as_seen_by(principal).feed_page, flt, start, limit)
     return JSONBody(page.as_dict())
 
 
@@ -66,17 +80,20 @@ async def list_events(svc: ServicesDep, _: Reader, flt: StreamFilter, after: Aft
                         "follows the log live. Each event is one message: `id:` is its position, "
                         "`data:` the stored event as JSON. Comment lines are sent while idle. The "
                         "token is checked again before every page and at least every heartbeat: "
-                        "once it is revoked the stream ends with a comment line. A stream also ends "
+                        "once it is revoked (or, for a JWT, has expired) the stream ends with a comment "
+                        "line. A browser's EventSource, which cannot send the header, passes `ticket` "
+                        "from `POST /events/stream/tickets` instead. A stream also ends "
                         "after the stream lifetime (resume with `Last-Event-ID`); streams per "
                         "principal (429) and in all (503) are capped.",
             response_class=EventSourceResponse,
             responses={200: STREAM_ANSWER, **problem_responses(401, 422, 429, 503)})
-async def stream_events(request: Request, svc: ServicesDep, principal: Reader, flt: StreamFilter,
+async def stream_events(request: Request, svc: ServicesDep, reader: StreamReader, flt: StreamFilter,
                         after: After = None, last_event_id: LastEventId = None) -> EventSourceResponse:
+    principal, still_allowed = reader
     resume = position("Last-Event-ID", last_event_id.strip() if last_event_id else None)
     start = resume if resume is not None else position("after", after) or 0
     slot = svc.streams.take(svc.streams.key(principal, request.client.host if request.client else None))
-    follow = _follow(svc, flt, start, request.headers.get("authorization"))
+    follow = _follow(svc, svc.reading.as_seen_by(principal), flt, start, still_allowed)
     return _SlotHeldStream(slot, follow, ping=svc.settings.heartbeat_seconds, send_timeout=SEND_TIMEOUT)
 
 
@@ -94,16 +111,20 @@ class _SlotHeldStream(EventSourceResponse):
             self.slot.release()
 
 
-async def _still_allowed(svc: Services, authorization: str | None) -> bool:
-    try:
-        await authenticate(svc, authorization, "read")
-    except Problem:
-        return False
-    return True
+@router.post("/events/stream/tickets", name="create_stream_ticket", status_code=201,
+             summary="A one-use ticket that opens a live stream without an Authorization header",
+             description="For a browser's EventSource, which cannot send headers (a token never goes in "
+                         "a URL): `new EventSource('/events/stream?ticket=' + ticket)`. Any reader may ask. "
+                         "The ticket opens one stream, once, within 30 s, as the principal that asked (its "
+                         "role and workspaces); the stream then ends as soon as the token it was made with "
+                         "is revoked or, for a JWT, expires. It is accepted nowhere else.",
+             response_model=StreamTicket, responses=problem_responses(401))
+async def create_stream_ticket(request: Request, svc: ServicesDep, principal: Reader) -> JSONBody:
+    return JSONBody(await issue_ticket(svc, principal, request.headers.get("authorization")), status_code=201)
 
 
-async def _follow(svc: Services, flt: LogFilter, after: int,
-                  authorization: str | None) -> AsyncIterator[ServerSentEvent]:
+async def _follow(svc: Services, reads: ViewerReads, flt: LogFilter, after: int,
+                  still_allowed: StillAllowed) -> AsyncIterator[ServerSentEvent]:
     """Pulls one page at a time from storage, sends it, and sleeps when caught up until the
     log grows. The connection's send blocks while the client is slow, which pauses this loop:
     nothing piles up in memory, and writers never wait for readers.
@@ -120,9 +141,9 @@ async def _follow(svc: Services, flt: LogFilter, after: int,
         while True:
             # Cleared before reading, so an event committed during the read wakes us again.
             woken.clear()
-            page = await run_in_threadpool(feed_page, svc.queries, flt, after, STREAM_PAGE)
+            page = await run_in_threadpool(reads.feed_page, flt, after, STREAM_PAGE)
             if page.items or loop.time() - checked_at >= heartbeat:
-                if not await _still_allowed(svc, authorization):
+                if not await still_allowed():
                     break
                 checked_at = loop.time()
             for event in page.items:

@@ -53,8 +53,8 @@ async def verifier_key(svc: ServicesDep, _: Reader) -> PlainTextResponse:
             summary="A consistency proof between two tree sizes",
             description="RFC 9162 §2.1.4: proves that the tree of `second` leaves extends the tree of `first`.",
             response_model=ConsistencyProof, responses=problem_responses(401, 422))
-async def consistency(svc: ServicesDep, _: Reader, first: TreeSize, second: TreeSize) -> JSONBody:
-    return JSONBody(await run_in_threadpool(svc.proofs.consistency, tree_size("first", first),
+async def consistency(svc: ServicesDep, principal: Reader, first: TreeSize, second: TreeSize) -> JSONBody:
+    return JSONBody(await run_in_threadpool(svc.reading.as_seen_by(principal).consistency, tree_size("first", first),
                                             tree_size("second", second)))
 
 
@@ -70,14 +70,14 @@ def tree_size(field: str, text: str) -> int:
                         "for a partial tile), 32 bytes each.",
             response_class=Response, responses={200: {"content": {"application/octet-stream": {}}},
                                                 **problem_responses(401, 404, 422)})
-async def tile(svc: ServicesDep, _: Reader,
+async def tile(svc: ServicesDep, principal: Reader,
                tile_path: Annotated[str, Path(description="e.g. `0/x001/234` or `1/000.p/17`")]) -> Response:
     try:
         level, index, width = parse_tile_path(tile_path)
     except ValueError as e:
         raise Problem(422, f"tile path: {e}", rule="tile-path",
                       errors=[{"field": "tile_path", "message": str(e)}]) from None
-    body = await run_in_threadpool(svc.proofs.tile, level, index, width)
+    body = await run_in_threadpool(svc.reading.as_seen_by(principal).tile, level, index, width)
     # A tile never changes once it exists; a partial one is replaced by a wider path.
     return Response(body, media_type="application/octet-stream",
                     headers={"Cache-Control": "public, max-age=31536000, immutable"})

@@ -8,14 +8,13 @@ from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from projections.store.queries import ReadModels
+from projections.reading import ViewerReads
 
 from api.answers import Negotiation, NegotiationPage
 from api.auth import Reader, ServicesDep
 from api.openapi_docs import problem_responses
 from api.problems import Problem
 from api.responses import JSONBody
-from api.services import Services
 from api.time_params import Axes, TimeAxes
 
 router = APIRouter(tags=["reading"])
@@ -24,9 +23,9 @@ Limit = Annotated[int, Query(ge=1, le=1000, description="page size")]
 Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page")]
 
 
-def negotiation_state(svc: Services, negotiation_id: str, axes: TimeAxes) -> dict[str, Any]:
+def negotiation_state(reads: ViewerReads, negotiation_id: str, axes: TimeAxes) -> dict[str, Any]:
     """From the stored view, or replayed at the point the axes name."""
-    state = ReadModels(svc.log).negotiation(negotiation_id, as_of=axes.as_of, known_at=axes.known_at)
+    state = reads.negotiation(negotiation_id, as_of=axes.as_of, known_at=axes.known_at)
     return {**state, **axes.echo()}
 
 
@@ -39,22 +38,21 @@ def _cursor(cursor: str | None) -> int:
     return int(cursor)
 
 
-def _list(svc: Services, axes: TimeAxes, limit: int, after: int) -> dict[str, Any]:
-    page = ReadModels(svc.log).negotiation_page(after, limit, as_of=axes.as_of, known_at=axes.known_at, scope=None)
-    echo = axes.echo()  # each item says what it answered, as GET /negotiations/{id} does
-    return {**page, "items": [{**item, **echo} for item in page["items"]], **echo}
+def _list(reads: ViewerReads, axes: TimeAxes, limit: int, after: int) -> dict[str, Any]:
+    page = reads.negotiations(after, limit, as_of=axes.as_of, known_at=axes.known_at)
+    return {**page, "items": [{**item, **axes.echo()} for item in page["items"]], **axes.echo()}
 
 
 @router.get("/negotiations", summary="List negotiations", response_model=NegotiationPage,
             responses=problem_responses(401, 422))
-async def list_negotiations(svc: ServicesDep, _: Reader, axes: Axes, limit: Limit = 100,
+async def list_negotiations(svc: ServicesDep, principal: Reader, axes: Axes, limit: Limit = 100,
                             cursor: Cursor = None) -> JSONBody:
-    return JSONBody(await run_in_threadpool(_list, svc, axes, limit, _cursor(cursor)))
+    return JSONBody(await run_in_threadpool(_list, svc.reading.as_seen_by(principal), axes, limit, _cursor(cursor)))
 
 
 @router.get("/negotiations/{negotiation_id}", summary="One negotiation's state",
             response_model=Negotiation,
             responses=problem_responses(401, 404, 422))
-async def get_negotiation(negotiation_id: str, svc: ServicesDep, _: Reader, axes: Axes) -> JSONResponse:
-    state = await run_in_threadpool(negotiation_state, svc, negotiation_id, axes)
+async def get_negotiation(negotiation_id: str, svc: ServicesDep, principal: Reader, axes: Axes) -> JSONResponse:
+    state = await run_in_threadpool(negotiation_state, svc.reading.as_seen_by(principal), negotiation_id, axes)
     return JSONResponse(state, headers={"ETag": f'"{state["version"]}"'})

@@ -14,7 +14,6 @@ from fastapi.concurrency import run_in_threadpool
 from domain.event_types import EVENT_TYPES
 from domain.valid_time import format_utc, parse_valid_time
 from projections.paging import BadCursor
-from projections.store.queries import ReadModels
 from projections.timeline import TimelineFilter
 
 from api.answers import ENTITY_ANSWERS, Changes, TimelinePage
@@ -56,15 +55,15 @@ def _period_start(name: str, text: str | None) -> datetime | None:
 def _add_entity_routes(kind: str, plural: str) -> None:
     key_name = f"{kind}_id"
 
-    async def list_entities(negotiation_id: str, svc: ServicesDep, _: Reader, axes: Axes, limit: Limit = 100,
-                            cursor: Cursor = None) -> JSONBody:
-        models = ReadModels(svc.log)
+    async def list_entities(negotiation_id: str, svc: ServicesDep, principal: Reader, axes: Axes,
+                            limit: Limit = 100, cursor: Cursor = None) -> JSONBody:
+        models = svc.reading.as_seen_by(principal)
         return await _answer(lambda: models.entities(negotiation_id, kind, as_of=axes.as_of, known_at=axes.known_at,
                                                      limit=limit, cursor=cursor), axes.echo())
 
     async def get_entity(negotiation_id: str, key: Annotated[str, Path(alias=key_name)], svc: ServicesDep,
-                         _: Reader, axes: Axes) -> JSONBody:
-        models = ReadModels(svc.log)
+                         principal: Reader, axes: Axes) -> JSONBody:
+        models = svc.reading.as_seen_by(principal)
         return await _answer(lambda: models.entity(negotiation_id, kind, key, as_of=axes.as_of,
                                                    known_at=axes.known_at), axes.echo())
 
@@ -94,7 +93,7 @@ def _types(values: list[str] | None) -> frozenset[str]:
             response_model=TimelinePage,
             responses=problem_responses(401, 404, 422, 503))
 async def get_timeline(
-    negotiation_id: str, svc: ServicesDep, _: Reader, axes: Axes, _slot: ExpensiveRead,
+    negotiation_id: str, svc: ServicesDep, principal: Reader, axes: Axes, _slot: ExpensiveRead,
     start: Annotated[str | None, Query(alias="from", description="keep events still going on at or after "
                                                                  "the start of this time")] = None,
     end: Annotated[str | None, Query(alias="to", description="keep events begun by the end of this time")] = None,
@@ -106,14 +105,14 @@ async def get_timeline(
                             end=instant("to", end), types=_types(types))
     if wanted.start and wanted.end and wanted.start > wanted.end:
         raise _refuse("to", "must not be before from")
-    models = ReadModels(svc.log)
+    models = svc.reading.as_seen_by(principal)
     return await _answer(lambda: models.timeline(negotiation_id, wanted, limit=limit, cursor=cursor), axes.echo())
 
 
 @router.get("/negotiations/{negotiation_id}/changes", summary="What changed between two valid times",
             response_model=Changes, responses=problem_responses(401, 404, 422, 503))
 async def get_changes(
-    negotiation_id: str, svc: ServicesDep, _: Reader, axes: Axes, _slot: ExpensiveRead,
+    negotiation_id: str, svc: ServicesDep, principal: Reader, axes: Axes, _slot: ExpensiveRead,
     start: Annotated[str | None, Query(alias="from", description="compare the state just before this time "
                                                                  "(omitted: before anything happened)")] = None,
     end: Annotated[str | None, Query(alias="to", description="with the state at the end of this time "
@@ -128,7 +127,7 @@ async def get_changes(
     # `from` names the first moment to include, so the comparison starts just before it;
     # nothing is before the first moment there is (and datetime cannot go there).
     before = since - _MICROSECOND if since is not None and since > _FIRST_INSTANT else None
-    models = ReadModels(svc.log)
+    models = svc.reading.as_seen_by(principal)
     echo = {**axes.echo(), "from": format_utc(since) if since else None,
             "to": format_utc(until) if until else None, "as_of": format_utc(until) if until else None}
     return await _answer(lambda: models.changes(negotiation_id, start=before, end=until, known_at=axes.known_at), echo)

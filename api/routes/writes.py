@@ -116,10 +116,11 @@ def _in_workspace(principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
     `default`. A limited token opens only inside its workspaces (403); a malformed key is left
     to validation (422)."""
     workspace = body.get("workspace")
-    if body.get("type") != "negotiation.opened":
+    if body.get("type", "negotiation.opened") != "negotiation.opened":
         return body  # refused by validation, as it was sent
     if workspace is None:
-        return {**body, "workspace": principal.sole_workspace() or DEFAULT_WORKSPACE}
+        body = {**body, "workspace": principal.sole_workspace() or DEFAULT_WORKSPACE}
+        workspace = body["workspace"]
     if isinstance(workspace, str) and WORKSPACE_KEY.match(workspace) and not principal.sees(workspace):
         raise Problem(403, f"workspace: this token may not open a negotiation in '{workspace}'", rule="workspace",
                       errors=[{"field": "workspace", "message": "outside the token's workspaces"}])

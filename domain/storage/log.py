@@ -118,8 +118,17 @@ class EventLog:
         return {"position": row["position"], "hash": bytes(row["leaf_hash"]).hex()} if row else \
             {"position": 0, "hash": None}
 
-    def negotiation_ids(self, after: int = 0, limit: int = 100) -> list[tuple[str, int]]:
-        """(negotiation id, position of its opening), in opening order, for listing."""
+    def negotiation_ids(self, after: int = 0, limit: int = 100, *,
+                        scope: frozenset[str] | None = None) -> list[tuple[str, int]]:
+        """(negotiation id, position of its opening), in opening order, for listing; with a
+        scope, only those opened in its workspaces (domain.workspaces' index)."""
+        if scope is not None:
+            names = sorted(scope)
+            rows = self.db.query(
+                f"SELECT negotiation_id, opened_position AS position FROM nl_workspaces WHERE workspace IN "
+                f"({','.join('?' * len(names))}) AND opened_position > ? ORDER BY opened_position LIMIT ?",
+                [*names, after, limit])
+            return [(r["negotiation_id"], r["position"]) for r in rows]
         rows = self.db.query(
             f"SELECT originator_id, {self._pos} AS position FROM {self._events_table} "
             f"WHERE originator_version = 1 AND {self._pos} > ? ORDER BY {self._pos} LIMIT ?", [after, limit])

@@ -32,6 +32,13 @@ def create_statements(d: Dialect) -> list[str]:
         "principal TEXT NOT NULL, key TEXT NOT NULL, request_hash TEXT NOT NULL, "
         "negotiation_id TEXT NOT NULL, event_ids TEXT NOT NULL, created_at TEXT NOT NULL, "
         "PRIMARY KEY (principal, key))",
+        # Per negotiation, what the write rules need of its stream after `version` (whose event
+        # is `event_id`), in the shape `shape` (domain.snapshots): loading a stream for an
+        # append reads this and the events after it. Derived from the events, so a row may be
+        # deleted at any time (the stream is then replayed once, and a new one written).
+        "CREATE TABLE IF NOT EXISTS nl_snapshots ("
+        f"negotiation_id TEXT PRIMARY KEY, version {i} NOT NULL, event_id TEXT NOT NULL, shape {i} NOT NULL, "
+        "state TEXT NOT NULL, digest TEXT NOT NULL)",
         # Tokens are the one thing not derived from the event log.
         "CREATE TABLE IF NOT EXISTS nl_tokens ("
         "token_id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, "

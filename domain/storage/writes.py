@@ -14,11 +14,14 @@ from typing import Any, Protocol
 
 from eventsourcing.persistence import StoredEvent
 
+from domain.erasure import ERASURE_TYPE
 from domain.leaves import leaf_bytes
 from domain.merkle import Frontier, leaf_hash
+from domain.snapshots import Snapshot
 from domain.storage.cursor import Cursor
 from domain.storage.dialect import Dialect
 from domain.storage.erasing import erase_stored
+from domain.storage.snapshots import drop_snapshots, write_snapshots
 from domain.storage.tree import TreeCache, parse_recorded_at, tree_head, write_nodes
 from domain.valid_time import format_utc
 
@@ -65,7 +68,8 @@ class PendingWrite:
     `committed` its committed form; after the insert, `stored` holds the full events as
     stored (position, log_index, recorded_at, hash) and `frontier` the tree's new right edge,
     which the application hands to the cache once the transaction committed. `erasures` are
-    (target event id, field names) of the `record.erased` events among them."""
+    (target event id, field names) of the `record.erased` events among them; `snapshots`
+    the streams' snapshots to store (domain.snapshots), each taken after an event stored here."""
 
     records: dict[tuple[str, int], dict[str, Any]]
     committed: dict[tuple[str, int], Committed]
@@ -75,6 +79,7 @@ class PendingWrite:
     stored: list[dict[str, Any]] = field(default_factory=list)
     frontier: Frontier | None = None
     erasures: list[tuple[str, list[str]]] = field(default_factory=list)
+    snapshots: list[Snapshot] = field(default_factory=list)
 
 
 class _Clock:
@@ -120,6 +125,11 @@ def write_beside_events(cursor: Cursor, dialect: Dialect, stored_events: Sequenc
     write_nodes(cursor, dialect, nodes)
     for target_event_id, names in write.erasures:
         erase_stored(cursor, dialect, target_event_id, names)
+    if write.erasures:
+        # A snapshot holds no erasable value, but it was taken from the stream as it read
+        # before: it is taken again from the stream as it reads now.
+        drop_snapshots(cursor, dialect, (e["negotiation_id"] for e in events if e["type"] == ERASURE_TYPE))
+    write_snapshots(cursor, dialect, write.snapshots)
     for entry in write.idempotency:
         cursor.execute(
             dialect.sql("INSERT INTO nl_idempotency (principal, key, request_hash, negotiation_id, "

@@ -10,7 +10,7 @@ from typing import Any
 from domain import jsonfast
 from domain.application import NegotiationLog
 from domain.errors import NotFound
-from domain.workspaces import Scope, WorkspaceIndex
+from domain.workspaces import DEFAULT_WORKSPACE, Scope, WorkspaceIndex
 
 from projections import paging
 from projections.changes import diff, snapshot
@@ -38,7 +38,9 @@ class ReadModels:
                              "AND kind = 'negotiation' AND key = ?", [negotiation_id, negotiation_id])
                 if not found:
                     raise NotFound(f"no negotiation {negotiation_id}", rule="negotiation-exists")
-                return jsonfast.loads(found[0]["body"])  # type: ignore[no-any-return]
+                state: dict[str, Any] = jsonfast.loads(found[0]["body"])
+                # Stored before workspaces existed, when every negotiation was in `default`.
+                return state if "workspace" in state else {**state, "workspace": DEFAULT_WORKSPACE}
             self._require_negotiation(cursor, negotiation_id, None)
             state = negotiation_at(cursor, self.dialect, negotiation_id, as_of=as_of, known_at=known_at)
         if state is None:
@@ -64,7 +66,7 @@ class ReadModels:
                                  "JOIN nl_read_models m ON m.negotiation_id = w.negotiation_id AND m.kind = 'negotiation' "
                                  f"AND m.key = w.negotiation_id WHERE w.opened_position > ? AND {where} "
                                  "ORDER BY w.opened_position LIMIT ?", [last, *params, wanted])
-                    items += [jsonfast.loads(r["body"]) for r in found]
+                    items += [_with_workspace(jsonfast.loads(r["body"])) for r in found]
                 else:
                     opened, opened_params = open_at("w.negotiation_id", as_of=as_of, known_at=known_at)
                     found = rows(cursor, self.dialect, "SELECT w.opened_position AS opened, w.negotiation_id "
@@ -166,3 +168,8 @@ class ReadModels:
         before = snapshot(negotiation_id, events, as_of=start, known_at=known_at) if start else {}
         after = snapshot(negotiation_id, events, as_of=end, known_at=known_at)
         return {**diff(before, after), "position": last_position(events, known_at)}
+
+
+def _with_workspace(state: dict[str, Any]) -> dict[str, Any]:
+    # As ReadModels.negotiation: stored before workspaces existed, every negotiation was in `default`.
+    return state if "workspace" in state else {**state, "workspace": DEFAULT_WORKSPACE}

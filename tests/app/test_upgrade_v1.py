@@ -82,3 +82,55 @@ def test_a_v1_database_with_a_broken_chain_is_refused(v1_db: str, tmp_path: Path
     with RawDB(v1_db) as raw:  # and nothing was half done
         assert raw.one("SELECT COUNT(*) FROM nl_leaves") == 0
         assert raw.one("SELECT COUNT(*) FROM nl_chain") == 31
+
+
+def test_an_older_database_opens_with_every_negotiation_and_token_in_default(v1_db: str, tmp_path: Path) -> None:
+    """v1 (and v2 before workspaces) had neither nl_workspaces nor a token limit: every
+    negotiation is then in `default`, and every token reaches all workspaces."""
+    with RawDB(v1_db) as raw:
+        raw.execute("INSERT INTO nl_tokens (token_id, name, role, token_hash, created_at) VALUES "
+                    "('t1', 'old', 'reader', 'h', '2025-01-01T00:00:00Z')")
+    services = Services.open(Settings(db=v1_db, signing_key=tmp_path / "key.ed25519"))
+    try:
+        assert services.log.workspaces.workspace(services.log.database, DEMO) == "default"
+        assert ReadModels(services.log).negotiation(DEMO)["workspace"] == "default"
+        assert {t["workspaces"] for t in services.principals.list()} == {None}
+        default_only = services.principals.create("team", "reader", ["default"])[1]
+        principal = services.principals.authenticate(default_only)
+        assert principal is not None and services.reading.as_seen_by(principal).negotiations(0, 10)["items"]
+        elsewhere = services.principals.authenticate(services.principals.create("else", "reader", ["other"])[1])
+        assert elsewhere is not None and not services.reading.as_seen_by(elsewhere).negotiations(0, 10)["items"]
+    finally:
+        services.close()
+
+
+def test_an_upgraded_v1_database_gains_snapshots_as_appends_go_on(v1_db: str, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from domain import application
+    from domain.appending import AppendRequest
+    from domain.errors import RuleViolation
+    from tests.app.test_refusals_keep_the_cache import StoredReads
+
+    monkeypatch.setattr(application, "SNAPSHOT_EVERY", 10)
+    said = {"type": "statement.issued", "occurred_at": "2025-05-01", "text": "After the upgrade.",
+            "speaker": {"name": "A spokesperson"}}
+    settings = Settings(db=v1_db, signing_key=tmp_path / "key.ed25519")
+    services = Services.open(settings)
+    try:
+        with RawDB(v1_db) as raw:
+            assert raw.one("SELECT COUNT(*) FROM nl_snapshots") == 0  # none yet: replayed once
+        services.log.append(AppendRequest(principal="alice", negotiation_id=DEMO, events=[said] * 10, batch=True))
+        with RawDB(v1_db) as raw:
+            assert raw.one("SELECT COUNT(*) FROM nl_snapshots") == 1
+    finally:
+        services.close()
+    again = Services.open(settings)
+    try:
+        reads = StoredReads(again.log, monkeypatch)
+        with pytest.raises(RuleViolation, match="r2"):  # the demo's round r2 is known from the snapshot
+            again.log.append(AppendRequest(principal="alice", negotiation_id=DEMO, events=[
+                {"type": "round.proposed", "occurred_at": "2025-05-02", "round_id": "r2"}]))
+        assert again.log.append(AppendRequest(principal="alice", negotiation_id=DEMO, events=[said])).events
+        assert reads.count == 0
+    finally:
+        again.close()

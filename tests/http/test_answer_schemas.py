@@ -150,6 +150,7 @@ def answers(client: TestClient, tokens: dict[str, str]) -> list[tuple[str, str, 
     get("/audit/verify", "/audit/verify", headers=auditor)
     get("/health", "/health", headers={})
     get("/me", "/me")
+    found.append(("post", "/events/stream/tickets", client.post("/events/stream/tickets", headers=admin)))
     created = client.post("/admin/tokens", json={"name": "carol", "role": "reader"}, headers=admin)
     found.append(("post", "/admin/tokens", created))
     get("/admin/tokens", "/admin/tokens")

@@ -38,6 +38,7 @@ OPERATION_IDS = {
     ("get", "/negotiations/{negotiation_id}/export"): "export_negotiation",
     ("get", "/events"): "list_events",
     ("get", "/events/stream"): "stream_events",
+    ("post", "/events/stream/tickets"): "create_stream_ticket",
     ("get", "/events/{event_id}"): "get_event",
     ("get", "/events/{event_id}/proof"): "get_inclusion_proof",
     ("get", "/events/{event_id}/receipt"): "get_receipt",

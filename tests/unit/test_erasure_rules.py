@@ -69,3 +69,14 @@ def test_a_field_already_erased_is_a_conflict_and_an_erasure_cannot_be_erased() 
 def test_what_may_be_erased_is_named_as_the_leaf_names_it() -> None:
     assert check_erasable(STATEMENT, ["speaker", "note", "sources[2]"]) == \
         ["speaker", "note", "sources[2]"]
+
+
+def test_what_a_correction_changes_cannot_be_erased() -> None:
+    correction = {**{k: STATEMENT[k] for k in ("event_id", "negotiation_id", "version", "log_index", "recorded_by",
+                                               "recorded_at", "occurred_at")},
+                  "type": "record.corrected", "target_event_id": "1b8c6f0e-1d7a-4c3e-9a59-2b8f1e6d4a10",
+                  "changes": {"text": "Both sides agreed."}, "reason": "misquoted by Maria Zakharova"}
+    with pytest.raises(ValidationFailed) as refused:
+        check_erasable(correction, ["changes"])
+    assert refused.value.errors[0].field == "fields.0" and "changes" in refused.value.errors[0].message
+    assert check_erasable(correction, ["reason"]) == ["reason"]

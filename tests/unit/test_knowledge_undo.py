@@ -15,7 +15,7 @@ from domain.knowledge import Knowledge
 
 def snapshot(k: Knowledge) -> Any:
     o = k.others
-    return copy.deepcopy((k.facts, k.by_entity, k.live, k.retracted, k.corrections, k.participants,
+    return copy.deepcopy((k.facts, k.by_entity, k.live, k.retracted, k.corrections, k.correction_ids, k.participants,
                           o._entities, o._numbers, o._high.tolist(), o._low.tolist(), o._entity.tolist(), o._other))
 
 
