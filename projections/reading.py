@@ -87,21 +87,7 @@ class ViewerReads:
     def negotiations(self, after: int, limit: int, *, as_of: datetime | None = None,
                      known_at: datetime | None = None) -> dict[str, Any]:
         """A page of the negotiations the viewer sees, in opening order, open at the point."""
-        items: list[dict[str, Any]] = []
-        last, exhausted = after, False
-        while len(items) < limit and not exhausted:
-            page = self._r.log.event_log.negotiation_ids(last, limit, scope=self.scope)
-            exhausted = len(page) < limit
-            for negotiation_id, opened_at in page:
-                last = opened_at
-                try:
-                    items.append(self._models.negotiation(negotiation_id, as_of=as_of, known_at=known_at))
-                except NotFound:  # not open at that point on one of the axes
-                    continue
-                if len(items) == limit:
-                    break
-        return {"items": items, "next_cursor": str(last) if len(items) == limit else None,
-                "position": max((i["position"] for i in items), default=0)}
+        return self._models.negotiation_page(after, limit, as_of=as_of, known_at=known_at, scope=self.scope)
 
     def entity(self, negotiation_id: str, kind: str, key: str, *, as_of: datetime | None = None,
                known_at: datetime | None = None) -> dict[str, Any]:

@@ -11,6 +11,7 @@ import { bindControls, fieldMessage, fillRecordedMoments, setRange, showError, s
 import { initRecording, mayRecord, showRecording } from "./modules/record.js";
 import { followLive } from "./modules/live.js";
 import { initOpening, showOpening } from "./modules/opening.js";
+import { firstPage, inEffectAt, nextPage, remember } from "./modules/pages.js";
 
 // ---------------------------------------------------------------- loading
 
@@ -87,43 +88,44 @@ async function loadNegotiation(signal, seq) {
     syncControls();
     return;
   }
-  if (!state.full || state.full.id !== id) {
-    let all;
-    try {
-      all = await apiAll(`/negotiations/${enc(id)}/timeline`, {}, signal);
-    } catch (e) {
-      if (e.status !== 404) throw e;
-      content.hidden = true;
-      absent.hidden = false;
-      replace(absent, h("h1", {}, "No such negotiation"), h("p", {}, `The service says: ${e.message}.`),
-        h("p", {}, "Choose one from the list of negotiations."));
-      state.full = null;
-      setRange(null);
-      syncControls();
-      return;
-    }
-    state.full = { id, items: all.items };
-    setRange(all.items);
-    fillRecordedMoments(all.items);
-  }
   const base = `/negotiations/${enc(id)}`;
   const current = axes();
   const past = Boolean(state.asOf || state.knownAt);
-  const [negotiation, rounds, disputes, proposals, commitments, inEffect, known, latest] = await Promise.allSettled([
+  // One page of the timeline as known at known_at: what was in effect at as_of is its prefix.
+  const [negotiation, rounds, disputes, proposals, commitments, timeline, latest] = await Promise.allSettled([
     api(base, current, signal),
     apiAll(`${base}/rounds`, current, signal),
     apiAll(`${base}/disputes`, current, signal),
     apiAll(`${base}/proposals`, current, signal),
     apiAll(`${base}/commitments`, current, signal),
-    apiAll(`${base}/timeline`, current, signal),
-    apiAll(`${base}/timeline`, { known_at: state.knownAt }, signal),
+    firstPage(id, state.knownAt, signal),
     // What a write is checked against (If-Match) is the version now, whatever the page shows.
     past ? api(base, {}, signal) : Promise.resolve(null),
   ]);
   if (seq !== state.seq) return;
-  const refused = [negotiation, rounds, disputes, proposals, commitments, inEffect, known, latest]
+  if (timeline.status === "rejected" && timeline.reason.status === 404 && timeline.reason.rule === "negotiation-exists") {
+    content.hidden = true;
+    absent.hidden = false;
+    replace(absent, h("h1", {}, "No such negotiation"), h("p", {}, `The service says: ${timeline.reason.message}.`),
+      h("p", {}, "Choose one from the list of negotiations."));
+    state.full = null;
+    state.timeline = null;
+    setRange(null);
+    syncControls();
+    return;
+  }
+  const refused = [negotiation, rounds, disputes, proposals, commitments, timeline, latest]
     .find((r) => r.status === "rejected" && r.reason.status !== 404);
   if (refused) throw refused.reason;
+  if (timeline.status === "fulfilled") {
+    state.timeline = timeline.value;
+    const seen = remember(id, timeline.value.items);
+    setRange(seen);
+    fillRecordedMoments(seen);
+  } else {
+    // Not yet recorded at known_at: the range stays what the page saw of it before.
+    setRange(state.full && state.full.id === id ? state.full.items : null);
+  }
   const now = past ? latest.value : negotiation.value;
   state.version = now ? now.version : null;
   state.position = now ? now.position : null;
@@ -140,18 +142,42 @@ async function loadNegotiation(signal, seq) {
   }
   absent.hidden = true;
   content.hidden = false;
-  const value = (r) => r.value.items;
-  render({
+  state.shownData = {
     negotiation: negotiation.value,
-    rounds: value(rounds),
-    disputes: value(disputes),
-    proposals: value(proposals),
-    commitments: value(commitments),
-    inEffect: value(inEffect),
-    known: value(known),
-  });
+    rounds: rounds.value.items,
+    disputes: disputes.value.items,
+    proposals: proposals.value.items,
+    commitments: commitments.value.items,
+  };
+  showTimeline();
   syncControls();
   await showRecording();
+}
+
+// The cards and the events from the timeline's pages loaded so far; "Show more events" while
+// the API has more.
+function showTimeline() {
+  const known = state.timeline.items;
+  render({ ...state.shownData, inEffect: inEffectAt(known, state.shownData.negotiation.as_of), known });
+  const more = $("events-more");
+  more.hidden = !state.timeline.next;
+  more.disabled = false;
+}
+
+async function showMore() {
+  const more = $("events-more");
+  more.disabled = true;
+  try {
+    if (await nextPage()) {
+      setRange(remember(state.timeline.id, state.timeline.items));
+      showTimeline();
+      syncControls();
+    }
+  } catch (e) {
+    failed(e);
+  } finally {
+    more.disabled = false;
+  }
 }
 
 // ---------------------------------------------------------------- authentication
@@ -191,6 +217,7 @@ document.addEventListener("DOMContentLoaded", () => {
   bindControls(load);
   initRecording(load);
   initOpening();
+  $("events-more").addEventListener("click", showMore);
   $("use-token").addEventListener("click", () => showAuth("", true));
   $("auth-cancel").addEventListener("click", () => {
     hideAuth();

@@ -18,14 +18,14 @@ from eventsourcing.persistence import PersistenceError
 from domain import jsonfast
 from domain.application import NegotiationLog
 from domain.errors import NotFound
-from domain.workspaces import DEFAULT_WORKSPACE
+from domain.workspaces import DEFAULT_WORKSPACE, Scope, WorkspaceIndex
 
 from projections import paging, timeline_index
 from projections.changes import Snapshot, diff, entity_entry, negotiation_entry, snapshot
 from projections.entities import last_position, since, states, view
 from projections.replay import known, utc
 from projections.store.loading import entity_events, events_at, last_touch, rows
-from projections.store.negotiations import negotiation_at
+from projections.store.negotiations import negotiation_at, negotiations_at, open_at
 from projections.store.schema import micros
 from projections.target_index import TargetIndex
 from projections.timeline import TimelineFilter, timeline
@@ -55,6 +55,41 @@ class ReadModels:
         if state is None:
             raise NotFound(f"negotiation {negotiation_id} was not open at that point", rule="existed-then")
         return state
+
+    def negotiation_page(self, after: int, limit: int, *, as_of: datetime | None = None,
+                         known_at: datetime | None = None, scope: Scope = None) -> dict[str, Any]:
+        """One page of the list (docs/api.md §5): the negotiations opened after position
+        `after`, in opening order, that the scope admits and that were open at the point on
+        both axes. The page is read from nl_workspaces' opening index; with axes, SQL keeps
+        the negotiations whose own status events say they were open (exactly, unless one was
+        corrected or retracted: those few are kept and decided by the state built for the
+        page's items), so a page costs its items, not the negotiations before them."""
+        items: list[dict[str, Any]] = []
+        last = after
+        where, params = WorkspaceIndex.restriction(scope, "w.negotiation_id")
+        with self.db.transaction(commit=False) as cursor:
+            while len(items) < limit:
+                wanted = limit - len(items)
+                if as_of is None and known_at is None:
+                    found = rows(cursor, self.dialect, "SELECT w.opened_position AS opened, m.body FROM nl_workspaces w "
+                                 "JOIN nl_read_models m ON m.negotiation_id = w.negotiation_id AND m.kind = 'negotiation' "
+                                 f"AND m.key = w.negotiation_id WHERE w.opened_position > ? AND {where} "
+                                 "ORDER BY w.opened_position LIMIT ?", [last, *params, wanted])
+                    items += [_with_workspace(jsonfast.loads(r["body"])) for r in found]
+                else:
+                    opened, opened_params = open_at("w.negotiation_id", as_of=as_of, known_at=known_at)
+                    found = rows(cursor, self.dialect, "SELECT w.opened_position AS opened, w.negotiation_id "
+                                 f"FROM nl_workspaces w WHERE w.opened_position > ? AND {where} AND {opened} "
+                                 "ORDER BY w.opened_position LIMIT ?", [last, *params, *opened_params, wanted])
+                    states = negotiations_at(cursor, self.dialect, [r["negotiation_id"] for r in found],
+                                             as_of=as_of, known_at=known_at)
+                    # None: a correction or retraction moved it out of the point.
+                    items += [s for s in (states[r["negotiation_id"]] for r in found) if s is not None]
+                if len(found) < wanted:
+                    break
+                last = int(found[-1]["opened"])
+        return {"items": items, "next_cursor": str(last) if len(items) == limit else None,
+                "position": max((i["position"] for i in items), default=0)}
 
     # -- rounds, disputes, proposals, commitments -----------------------------------------
 
@@ -213,3 +248,7 @@ class ReadModels:
         snapshots: list[Snapshot] = [found for _, found in points]
         before, after = snapshots if start else ({}, snapshots[0])
         return {**diff(before, after), "position": position}
+
+def _with_workspace(state: dict[str, Any]) -> dict[str, Any]:
+    # As ReadModels.negotiation: stored before workspaces existed, every negotiation was in `default`.
+    return state if "workspace" in state else {**state, "workspace": DEFAULT_WORKSPACE}

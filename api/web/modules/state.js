@@ -8,7 +8,9 @@ export const state = {
   asOf: null, // as sent to the API (text), or null for the latest state
   knownAt: null,
   shown: { asOf: null, knownAt: null }, // the axes of what is on screen
-  full: null, // { id, items }: the whole timeline, for the date range and the recorded moments
+  full: null, // { id, items }: what the page has loaded of the timeline, for the date range and the recorded moments
+  timeline: null, // { id, knownAt, items, next }: the pages of the timeline shown (modules/pages.js)
+  shownData: null, // the negotiation and its entities the cards show
   range: null, // { t0, days }: the slider's and the drawing's span of valid time, whole UTC days
   view: null, // what the timeline drawing was last drawn from
   names: {},
