@@ -13,19 +13,15 @@ big negotiation's cost <= 3 x the small one's.
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
-import tempfile
 import time
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from api.services import Services
-from api.settings import Settings
 from domain.application import AppendRequest
 from domain.principals import Principal
-from statements import append_statements, open_negotiation
+from statements import append_statements, open_negotiation, small_and_big
 
 READER = Principal("bench", "reader")
 
@@ -63,18 +59,8 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=50_000)
     parser.add_argument("--requests", type=int, default=30)
     args = parser.parse_args()
-    scratch = Path(tempfile.mkdtemp(prefix="nl-corrections-"))
-    try:
-        services = Services.open(Settings(db=str(scratch / "log.db"), signing_key=scratch / "signing.ed25519"))
-        try:
-            started = time.monotonic()
-            small, big = negotiation(services, 1000), negotiation(services, args.events)
-            print(f"filled {1000 + args.events:,} events in {time.monotonic() - started:.1f} s", flush=True)
-            small_ms, big_ms = median_ms(services, small, args.requests), median_ms(services, big, args.requests)
-        finally:
-            services.close()
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    with small_and_big("nl-corrections-", args.events, negotiation) as (services, small, big):
+        small_ms, big_ms = median_ms(services, small, args.requests), median_ms(services, big, args.requests)
     ratio = big_ms / small_ms
     print(f"bench/event_corrections.py on {date.today()}: --events {args.events} --requests {args.requests}")
     print(f"event with its corrections (median, server-side): {small_ms:.3f} ms at 1,000 events, "

@@ -3,8 +3,16 @@ appended through the application in batches of 500, as an import would append th
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+from api.services import Services
+from api.settings import Settings
 from domain.application import AppendRequest, NegotiationLog
 
 OPENING = {"type": "negotiation.opened", "occurred_at": "2025-01", "title": "Benchmark talks",
@@ -37,3 +45,22 @@ def append_statements(log: NegotiationLog, nid: str, first: int, count: int, *, 
                                           events=[statement(start + i, plain=plain) for i in range(size)]))
         first_id = first_id or result.events[0]["event_id"]
     return first_id
+
+
+@contextmanager
+def small_and_big(prefix: str, events: int,
+                  negotiation: Callable[[Services, int], Any]) -> Iterator[tuple[Services, Any, Any]]:
+    """Services on a scratch SQLite log holding a negotiation of 1,000 events and one of
+    `events`, made by `negotiation(services, size)`; the log is deleted afterwards."""
+    scratch = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        services = Services.open(Settings(db=str(scratch / "log.db"), signing_key=scratch / "signing.ed25519"))
+        try:
+            started = time.monotonic()
+            small, big = negotiation(services, 1000), negotiation(services, events)
+            print(f"filled {1000 + events:,} events in {time.monotonic() - started:.1f} s", flush=True)
+            yield services, small, big
+        finally:
+            services.close()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)

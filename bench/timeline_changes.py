@@ -14,21 +14,17 @@ Target: the big negotiation's cost <= 3 x the small one's, page reads <= 50 ms.
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 from api.services import Services
-from api.settings import Settings
 from domain.application import AppendRequest
 from projections.store.queries import ReadModels
 from projections.timeline import TimelineFilter
-from statements import BATCH, open_negotiation
+from statements import BATCH, open_negotiation, small_and_big
 
 START = datetime(2025, 1, 2, tzinfo=timezone.utc)
 STEP = timedelta(minutes=30)
@@ -106,28 +102,17 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--requests", type=int, default=20)
     args = parser.parse_args()
-    scratch = Path(tempfile.mkdtemp(prefix="nl-timeline-"))
-    try:
-        services = Services.open(Settings(db=str(scratch / "log.db"), signing_key=scratch / "signing.ed25519"))
-        try:
-            started = time.monotonic()
-            small, big = negotiation(services, 1000), negotiation(services, args.events)
-            print(f"filled {1000 + args.events:,} events in {time.monotonic() - started:.1f} s", flush=True)
-            models = ReadModels(services.log)
-            small_calls, big_calls = requests(models, small, 1000), requests(models, big, args.events)
-            print(f"bench/timeline_changes.py on {date.today()}: --events {args.events} --requests {args.requests}")
-            print(f"{'request (median, server-side)':45} {'1,000':>10} {args.events:>10,}  ratio  target")
-            for name, call in small_calls.items():
-                small_ms, big_ms = median_ms(call, args.requests), median_ms(big_calls[name], args.requests)
-                ratio = big_ms / small_ms
-                ok = ratio <= 3 and big_ms <= 50
-                print(f"{name:45} {small_ms:8.2f} ms {big_ms:8.2f} ms {ratio:6.2f}  <= 3, <= 50 ms "
-                      f"{'OK' if ok else 'MISSED'}", flush=True)
-        finally:
-            services.close()
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-
+    with small_and_big("nl-timeline-", args.events, negotiation) as (services, small, big):
+        models = ReadModels(services.log)
+        small_calls, big_calls = requests(models, small, 1000), requests(models, big, args.events)
+        print(f"bench/timeline_changes.py on {date.today()}: --events {args.events} --requests {args.requests}")
+        print(f"{'request (median, server-side)':45} {'1,000':>10} {args.events:>10,}  ratio  target")
+        for name, call in small_calls.items():
+            small_ms, big_ms = median_ms(call, args.requests), median_ms(big_calls[name], args.requests)
+            ratio = big_ms / small_ms
+            ok = ratio <= 3 and big_ms <= 50
+            print(f"{name:45} {small_ms:8.2f} ms {big_ms:8.2f} ms {ratio:6.2f}  <= 3, <= 50 ms "
+                  f"{'OK' if ok else 'MISSED'}", flush=True)
 
 if __name__ == "__main__":
     main()

@@ -6,7 +6,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import http.server
 import json
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,3 +91,34 @@ def hmac_signed(payload: dict[str, Any], secret: bytes, kid: str, alg: str = "HS
     signing_input = (f"{b64(json.dumps({'alg': alg, 'typ': 'JWT', 'kid': kid}).encode())}."
                      f"{b64(json.dumps(payload).encode())}")
     return f"{signing_input}.{b64(hmac.new(secret, signing_input.encode(), digest).digest())}"
+
+
+class JwksServer:
+    """A plain-HTTP JWKS endpoint on loopback that counts its requests, answering after
+    `delay` seconds (a slow identity provider)."""
+
+    def __init__(self, document: dict[str, Any], delay: float = 0.0) -> None:
+        self.document, self.requests = document, 0
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+                outer.requests += 1
+                time.sleep(delay)
+                body = json.dumps(outer.document).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/realms/talks/protocol/openid-connect/certs"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -6,13 +6,9 @@ expires, and a JWKS URL fetched off the event loop."""
 from __future__ import annotations
 
 import asyncio
-import http.server
-import json
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -26,7 +22,7 @@ from api.services import Services
 from api.settings import Settings
 from tests.conftest import OPENING, bearer
 from tests.jwt_keys import (
-    AUDIENCE, ISSUER, claims, ec_key, ed25519_key, hmac_signed, jwks, rsa_key, unsigned, write_jwks,
+    AUDIENCE, ISSUER, JwksServer, claims, ec_key, ed25519_key, hmac_signed, jwks, rsa_key, unsigned, write_jwks,
 )
 from tests.sse_client import EventStream, serving
 
@@ -152,42 +148,16 @@ def test_serve_refuses_to_start_with_a_jwks_file_it_cannot_read(tmp_path: Path) 
 FETCH_SECONDS = 0.5
 
 
-class SlowJwksServer:
-    """A plain-HTTP JWKS endpoint on loopback that takes FETCH_SECONDS to answer."""
-
-    def __init__(self, document: dict[str, Any]) -> None:
-        self.requests = 0
-        outer = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
-                outer.requests += 1
-                time.sleep(FETCH_SECONDS)
-                body = json.dumps(document).encode()
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/certs"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
 @pytest.fixture
-def slow_idp() -> Iterator[SlowJwksServer]:
-    server = SlowJwksServer(jwks(RSA))
+def slow_idp() -> Iterator[JwksServer]:
+    server = JwksServer(jwks(RSA), delay=FETCH_SECONDS)
     yield server
-    server.server.shutdown()
-    server.server.server_close()
+    server.close()
 
 
 @pytest.mark.sqlite_only
 def test_fetching_the_jwks_url_does_not_hold_up_other_requests(settings: Settings, services: Services,
-                                                                slow_idp: SlowJwksServer) -> None:
+                                                                slow_idp: JwksServer) -> None:
     # Plain http only here: the settings accept https URLs alone.
     services.identity = IdentityTokens(KeySet(slow_idp.url, allow_http=True), issuer=ISSUER, audience=AUDIENCE)
     app = create_app(settings, services)

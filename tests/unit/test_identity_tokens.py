@@ -5,9 +5,7 @@ ids cannot make us fetch more than once per interval."""
 from __future__ import annotations
 
 import base64
-import http.server
 import json
-import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec as ec_curves
 from api.identity_tokens import ClaimNames, IdentityTokens, KeySet, KeySetUnavailable, TokenRefused, looks_like_jwt
 from domain.principals import Principal
 from tests.jwt_keys import (
-    AUDIENCE, ISSUER, SigningKey, b64, claims, ec_key, ed25519_key, hmac_signed, jwks, rsa_key, unsigned,
+    AUDIENCE, ISSUER, JwksServer, SigningKey, b64, claims, ec_key, ed25519_key, hmac_signed, jwks, rsa_key, unsigned,
     write_jwks,
 )
 
@@ -191,35 +189,6 @@ def test_a_verified_token_is_remembered_briefly_and_a_refusal_too(verifier: Iden
 # -- a JWKS URL ----------------------------------------------------------------------------------
 
 
-class JwksServer:
-    """A plain-HTTP JWKS endpoint on loopback that counts its requests."""
-
-    def __init__(self, document: dict[str, Any]) -> None:
-        self.document, self.requests = document, 0
-        outer = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
-                outer.requests += 1
-                body = json.dumps(outer.document).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/realms/talks/protocol/openid-connect/certs"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
 def jwks_server() -> Iterator[JwksServer]:
     server = JwksServer(jwks(RSA))
@@ -312,7 +281,6 @@ def _swap_payload(token: str, payload: dict[str, Any]) -> str:
 
 
 def _swap_kid(token: str, kid: str) -> str:
-    import base64
     header_part, payload, signature = token.split(".")
     header = json.loads(base64.urlsafe_b64decode(header_part + "=" * (-len(header_part) % 4)))
     return f"{b64(json.dumps({**header, 'kid': kid}).encode())}.{payload}.{signature}"
