@@ -71,26 +71,29 @@ def test_a_jwt_recorder_records_under_its_name_within_its_workspace(client: Test
     assert client.post(f"/negotiations/{negotiation}/events", json=event, headers=reader).status_code == 403
 
 
-NOW = int(time.time())
-REFUSED = {
-    "bad signature": (rsa_key(RSA.kid).sign(claims()), "signature"),
-    "unknown kid": (rsa_key("not-in-the-set").sign(claims()), "key id"),
-    "alg none": (unsigned(claims(), RSA.kid), "alg none"),
-    "HS256 with the RSA public key as secret": (hmac_signed(claims(), RSA.public_pem(), RSA.kid), "HMAC"),
-    "expired": (EC.sign(claims(exp=NOW - 60, iat=NOW - 120, nbf=NOW - 120)), "expired"),
-    "not yet valid": (EC.sign(claims(nbf=NOW + 3600, exp=NOW + 7200)), "not valid yet"),
-    "wrong issuer": (ED.sign(claims(iss="https://idp.example/realms/other")), "issuer"),
-    "wrong audience": (ED.sign(claims(aud="account")), "audience"),
-    "role that does not exist": (RSA.sign(claims(negotiation_log_role="owner")), "negotiation_log_role"),
-    "workspaces not a list of keys": (RSA.sign(claims(negotiation_log_workspaces=["Not A Key"])),
-                                      "negotiation_log_workspaces"),
-    "no sub": (EC.sign(claims(sub=None)), "no sub claim"),
-    "malformed": ("bm90LWpzb24.bm90.anNvbg", "malformed"),
-}
+def refused() -> dict[str, tuple[str, str]]:
+    """Each refused token and what its refusal must name, minted when the test runs: a token
+    minted at collection would have expired by then in a long suite."""
+    now = int(time.time())
+    return {
+        "bad signature": (rsa_key(RSA.kid).sign(claims()), "signature"),
+        "unknown kid": (rsa_key("not-in-the-set").sign(claims()), "key id"),
+        "alg none": (unsigned(claims(), RSA.kid), "alg none"),
+        "HS256 with the RSA public key as secret": (hmac_signed(claims(), RSA.public_pem(), RSA.kid), "HMAC"),
+        "expired": (EC.sign(claims(exp=now - 60, iat=now - 120, nbf=now - 120)), "expired"),
+        "not yet valid": (EC.sign(claims(nbf=now + 3600, exp=now + 7200)), "not valid yet"),
+        "wrong issuer": (ED.sign(claims(iss="https://idp.example/realms/other")), "issuer"),
+        "wrong audience": (ED.sign(claims(aud="account")), "audience"),
+        "role that does not exist": (RSA.sign(claims(negotiation_log_role="owner")), "negotiation_log_role"),
+        "workspaces not a list of keys": (RSA.sign(claims(negotiation_log_workspaces=["Not A Key"])),
+                                          "negotiation_log_workspaces"),
+        "no sub": (EC.sign(claims(sub=None)), "no sub claim"),
+        "malformed": ("bm90LWpzb24.bm90.anNvbg", "malformed"),
+    }
 
 
 def test_every_refused_jwt_is_a_401_problem_naming_the_check_and_never_the_token(client: TestClient) -> None:
-    for case, (token, named) in REFUSED.items():
+    for case, (token, named) in refused().items():
         for path in ("/me", "/negotiations"):
             answer = client.get(path, headers=bearer(token))
             assert answer.status_code == 401, (case, answer.text)
