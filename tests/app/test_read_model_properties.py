@@ -31,7 +31,7 @@ from tests.conftest import OPENING
 from tests.views import all_items, replayed_everything, stored_everything
 from tests.strategies import INTRODUCERS, operations, timelines, when
 
-PROPERTY = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @pytest.fixture(scope="module")

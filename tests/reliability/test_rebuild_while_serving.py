@@ -24,8 +24,8 @@ from tests.views import every_view_matches_replay
 
 pytestmark = pytest.mark.slow
 
-NEGOTIATIONS = 4
-EVENTS_EACH = 5000  # enough that a rebuild holding the write lock throughout makes appends wait > 1 s
+NEGOTIATIONS = 3
+EVENTS_EACH = 5000  # with 3 negotiations, enough that a rebuild holding the write lock throughout makes appends wait > 1 s
 WRITERS = 2
 LONGEST_WAIT = 1.0
 
