@@ -38,7 +38,7 @@ from tests.app.test_read_model_properties import open_negotiation, run, try_appe
 from tests.conftest import fresh_postgres_database
 from tests.strategies import operations
 
-PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+PROPERTY = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                            HealthCheck.function_scoped_fixture])
 TYPES = ["round", "dispute", "statement.issued", "proposal.tabled", "commitment", "negotiation"]
 

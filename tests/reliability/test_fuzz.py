@@ -26,9 +26,9 @@ from api.settings import Settings
 from domain.appending import AppendRequest
 from tests.conftest import OPENING
 
-CASES_PER_OPERATION = 15  # per operation, derandomized: the suite must stay under 15 minutes on 2 cores
+CASES_PER_OPERATION = 10  # per operation, derandomized: the suite must stay under 15 minutes on 2 cores
 # The ends of ranges are a few values each, and nesting one shape at many depths: fewer suffice.
-EDGE_CASES_PER_OPERATION = 25
+EDGE_CASES_PER_OPERATION = 15
 CHECKS = (not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance)
 
 _db = Path(tempfile.mkdtemp()) / "fuzz.db"
