@@ -117,9 +117,10 @@ class ViewerReads:
     # -- stored events ---------------------------------------------------------------------
 
     def event_with_corrections(self, event_id: str) -> dict[str, Any]:
-        self._event(event_id)
         r = self._r
-        event = r.log.event(event_id)
+        event = r.log.event(event_id)  # read once: its negotiation says whether the viewer sees it
+        if not self.sees_negotiation(event["negotiation_id"]):
+            raise unknown_event(event_id)
         touching = r.targets.touching(r.log.event_log, event)
         if touching is None:  # the index is missing or behind the log: read the whole stream
             touching = [e for e in r.log.stream(event["negotiation_id"]) if e.get("target_event_id") == event_id]
