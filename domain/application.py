@@ -11,15 +11,14 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import Application
 from eventsourcing.persistence import EventStore, IntegrityError, PersistenceError, Transcoder
 
-from domain.aggregate import Negotiation
 from domain.appending import AppendRequest, AppendResult, Prepared, UnitOfWork
 from domain.errors import DomainError, IdempotencyKeyReused, NotFound, RuleViolation, VersionConflict
 from domain import snapshots
@@ -29,10 +28,10 @@ from domain.storage.log import EventLog
 from domain.storage import upgrade_v1
 from domain.storage.paged_events import PagedEventStore
 from domain.storage.schema_lock import creating_tables
-from domain.storage.snapshots import StoredStream, read_snapshot
 from domain.storage.transcoder import FastJSONTranscoder
 from domain.storage.tree import TreeCache
 from domain.storage.writes import PendingWrite, TransactionHook
+from domain.stream_cache import Fresh, StreamCache
 from domain.workspaces import WorkspaceIndex
 
 __all__ = ["AppendRequest", "AppendResult", "NegotiationLog"]
@@ -60,8 +59,6 @@ class _StreamMoved(Exception):
 # failure such as a RecursionError) is that request's outcome alone, like a DomainError.
 # Storage failures (PersistenceError) are the whole group's: the database is shared.
 Outcome = AppendResult | DomainError | Exception
-# Read ahead of the write lock: the version a cached stream was at, and the events stored after it.
-Fresh = tuple[int, list[Any]]
 
 
 class NegotiationLog(Application[UUID]):
@@ -92,12 +89,7 @@ class NegotiationLog(Application[UUID]):
         # has one writer anyway. Other processes are fenced off by the stream's unique
         # (id, version) key and the events table lock.
         self._write_lock = threading.Lock()
-        # Cached streams another process has written to since they were cached (an insert
-        # collided with its events): caught up with just those events when next loaded.
-        self._lagging: set[str] = set()
-        # Streams whose snapshot is not to be read when they are next loaded: checking against
-        # what it restored broke unexpectedly, so they are replayed from their events instead.
-        self._distrusted: set[str] = set()
+        self.stream_cache = StreamCache(self.repository, self.events, self.database, self.event_log)
         self._last_recorded_at = datetime.min.replace(tzinfo=timezone.utc)
 
     def construct_event_store(self) -> EventStore[UUID]:
@@ -135,7 +127,7 @@ class NegotiationLog(Application[UUID]):
                 break
             if attempt:
                 time.sleep(random.uniform(0, min(MAX_BACKOFF, 0.005 * 2**attempt)))
-            fresh = self._read_ahead(todo)
+            fresh = self.stream_cache.read_ahead(prepared.request for _, prepared in todo)
             with self._write_lock:
                 todo = self._commit_groups(todo, outcomes, fresh)
         for i, prepared in todo:
@@ -150,8 +142,8 @@ class NegotiationLog(Application[UUID]):
         retry: list[tuple[int, Prepared]] = []
         fresh = fresh or {}
         while todo:
-            work = UnitOfWork(load=lambda nid: self._load(nid, fresh),
-                              catch_up=lambda aggregate: self._catch_up(aggregate, fresh),
+            work = UnitOfWork(load=lambda nid: self.stream_cache.load(nid, fresh),
+                              catch_up=lambda aggregate: self.stream_cache.catch_up(aggregate, fresh),
                               find_event=self.event_log.by_event_id)
             accepted: list[tuple[int, Prepared, str]] = []
             later: list[tuple[int, Prepared]] = []
@@ -195,14 +187,14 @@ class NegotiationLog(Application[UUID]):
                 # Storage failed while the group was checked (a lost connection): the aggregates
                 # checked so far hold events that will never be saved, and the next save of
                 # them would carry those too.
-                self._evict(*work.aggregates)
+                self.stream_cache.evict(*work.aggregates)
                 raise
             if broken:
                 # What broke may have half-changed an aggregate that others share, beyond what
                 # its journal knows: drop them all and check the rest again from the stored
                 # events (a snapshot may be what broke it).
-                self._evict(*work.aggregates)
-                self._distrusted.update(work.aggregates)
+                self.stream_cache.evict(*work.aggregates)
+                self.stream_cache.distrust(work.aggregates)
                 todo = [(i, p) for i, p in todo if outcomes[i] is None]
                 continue
             if accepted:
@@ -221,8 +213,7 @@ class NegotiationLog(Application[UUID]):
         except IntegrityError:
             # Nothing was stored: the cached streams are taken back to what they were, and the
             # retry reads only what another process may have stored since.
-            if not self.repository.fastforward:
-                self._lagging.update(work.aggregates)
+            self.stream_cache.collided(work.aggregates)
             work.roll_back()
             if len(accepted) > 1:  # find out which one collided by trying each alone
                 return [(i, p) for i, p, _ in accepted]
@@ -235,10 +226,10 @@ class NegotiationLog(Application[UUID]):
                 outcomes[i] = e
             return []
         except PersistenceError:
-            self._evict(*work.aggregates)
+            self.stream_cache.evict(*work.aggregates)
             raise
         except Exception as e:
-            self._evict(*work.aggregates)
+            self.stream_cache.evict(*work.aggregates)
             if len(accepted) == 1:
                 outcomes[accepted[0][0]] = e
                 return []
@@ -246,7 +237,7 @@ class NegotiationLog(Application[UUID]):
             # the one that breaks it again fails.
             return [r for i, p, _ in accepted for r in self._commit_groups([(i, p)], outcomes)]
         except BaseException:
-            self._evict(*work.aggregates)
+            self.stream_cache.evict(*work.aggregates)
             raise
         for snapshot in write.snapshots:
             work.aggregates[snapshot.negotiation_id].snapshot_at = snapshot.version
@@ -282,7 +273,7 @@ class NegotiationLog(Application[UUID]):
         """The erased values are gone from the tables; this drops them from memory (the cached
         streams they were read into) and, on SQLite, from the WAL, whose older frames still
         hold the pages as they were."""
-        self._evict(*work.aggregates)
+        self.stream_cache.evict(*work.aggregates)
         if not self.database.truncate_wal():
             log.warning("erasure: readers kept the WAL busy; it is truncated at its next checkpoint")
 
@@ -293,114 +284,6 @@ class NegotiationLog(Application[UUID]):
         now = max(datetime.now(timezone.utc), self._last_recorded_at + timedelta(microseconds=1))
         self._last_recorded_at = now
         return now
-
-    def _load(self, negotiation_id: str, fresh: dict[str, Fresh]) -> Negotiation:
-        if negotiation_id in fresh or negotiation_id in self._lagging:
-            # Before the repository's own fast-forward (PostgreSQL), which then finds nothing new.
-            cached = self._cached(negotiation_id)
-            if cached is not None:
-                self._catch_up(cached, fresh)
-        if self._cached(negotiation_id) is None:
-            self._restore(negotiation_id)
-        try:
-            aggregate = self.repository.get(UUID(negotiation_id))
-        except (AggregateNotFoundError, ValueError):
-            raise NotFound(f"no negotiation {negotiation_id}", rule="negotiation-exists") from None
-        assert isinstance(aggregate, Negotiation)
-        return aggregate
-
-    def _restore(self, negotiation_id: str) -> None:
-        """Caches a stream that is not cached from its snapshot and the events stored after it,
-        if it has a snapshot that can be trusted: of this shape, intact, taken after the event
-        now stored at its version. Otherwise leaves it to the repository, which replays it."""
-        if negotiation_id in self._distrusted:
-            self._distrusted.discard(negotiation_id)
-            return
-        try:
-            aggregate_id = UUID(negotiation_id)
-        except ValueError:
-            return
-        found = read_snapshot(self.database, negotiation_id) if self.repository.cache is not None else None
-        if found is None:
-            return
-        snapshot, stored_event_id = found
-        try:
-            if stored_event_id != snapshot.event_id:
-                raise snapshots.Unusable(f"taken after event {snapshot.event_id}, but version {snapshot.version} "
-                                         f"is {stored_event_id or 'not stored'}")
-            restored = snapshots.restore(snapshot, StoredStream(self.event_log, negotiation_id, snapshot.version))
-            aggregate = Negotiation.restored(aggregate_id, snapshot.version, restored.created_on,
-                                             restored.modified_on, restored.workspace, restored.knowledge)
-            for event in self.events.get(aggregate_id, gt=snapshot.version):
-                event.mutate(aggregate)
-        except PersistenceError:
-            raise
-        except Exception as e:  # an Unusable snapshot, or one the events after it contradict
-            log.warning("negotiation %s: its snapshot is not used (%s); replaying its events", negotiation_id, e)
-            return
-        assert self.repository.cache is not None
-        self.repository.cache.put(aggregate_id, aggregate)
-
-    def _cached(self, negotiation_id: str) -> Negotiation | None:
-        try:
-            aggregate = self.repository.cache.get(UUID(negotiation_id)) if self.repository.cache else None
-        except (KeyError, ValueError):
-            return None
-        assert aggregate is None or isinstance(aggregate, Negotiation)
-        return aggregate
-
-    def _read_ahead(self, todo: list[tuple[int, Prepared]]) -> dict[str, Fresh]:
-        """Outside the write lock: for each cached stream that `todo` will find behind (its
-        If-Match names another version, or another process is known to have written to it), the
-        version it was cached at and the events stored after it."""
-        fresh: dict[str, Fresh] = {}
-        for _, prepared in todo:
-            negotiation_id, expected = prepared.request.negotiation_id, prepared.request.expected_version
-            if negotiation_id is None or negotiation_id in fresh:
-                continue
-            lagging = negotiation_id in self._lagging
-            if expected is None and not lagging:
-                continue
-            try:
-                aggregate = self._cached(negotiation_id)
-                if aggregate is None:
-                    continue
-                # Racing the writer: if the aggregate moves on meanwhile, `_catch_up` sees that
-                # this read started past (or before) where it is and acts on what still applies.
-                version = aggregate.version
-                if version == expected and not lagging:
-                    continue
-                fresh[negotiation_id] = (version, list(self.events.get(aggregate.id, gt=version)))
-            except PersistenceError:
-                continue  # read again under the lock
-        return fresh
-
-    def _catch_up(self, aggregate: Negotiation, fresh: dict[str, Fresh]) -> Negotiation:
-        """Under the write lock: the cached aggregate with the events stored after its version,
-        as read ahead if that read started at or before its version, else read now (only those)."""
-        negotiation_id = str(aggregate.id)
-        ahead = fresh.get(negotiation_id)
-        if ahead is not None and ahead[0] <= aggregate.version:
-            events: Iterable[Any] = [e for e in ahead[1] if e.originator_version > aggregate.version]
-        else:
-            events = self.events.get(aggregate.id, gt=aggregate.version)
-        for event in events:
-            event.mutate(aggregate)
-        # Nothing newer was stored when the read was made: asking again in this turn of the
-        # lock would only find what a racing process stores now, which its save will tell.
-        fresh[negotiation_id] = (aggregate.version, [])
-        self._lagging.discard(negotiation_id)
-        return aggregate
-
-    def _evict(self, *negotiation_ids: str) -> None:
-        """A failed append may have changed cached aggregates: drop them, reload next time."""
-        for negotiation_id in negotiation_ids:
-            self._lagging.discard(negotiation_id)
-            if self.repository.cache is not None:
-                try:
-                    self.repository.cache.get(UUID(negotiation_id), evict=True)
-                except (KeyError, ValueError):
-                    pass
 
     # -- idempotency ----------------------------------------------------------------------
 
