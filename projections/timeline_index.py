@@ -268,9 +268,12 @@ def page(cursor: Cursor, dialect: Dialect, negotiation_id: str, wanted: Timeline
 def entities_in_window(cursor: Cursor, dialect: Dialect, negotiation_id: str, *, after: datetime | None,
                        until: datetime | None, known_at: datetime | None) -> list[tuple[str, str]]:
     """(kind, key) of every entity with a fact whose valid time (as known at `known_at`) began
-    after `after` and by `until`: the only entities whose state differs between the two."""
+    after `after` and by `until`: the only entities whose state differs between the two.
+    Driven from the entity index (the facts about rounds, disputes, proposals, commitments),
+    each looked up here by position: statements, most of a long negotiation's events and
+    about no entity, are never read."""
     known_sql, params = _known(known_at, "x.")
-    where = f"x.negotiation_id = ? AND x.long IN (0, 1) AND {known_sql}"
+    where = f"t.negotiation_id = ? AND t.kind <> 'negotiation' AND {known_sql}"
     params = [negotiation_id, *params]
     if after is not None:
         where += "AND x.from_us > ? "
@@ -278,6 +281,18 @@ def entities_in_window(cursor: Cursor, dialect: Dialect, negotiation_id: str, *,
     if until is not None:
         where += "AND x.from_us <= ? "
         params.append(micros(until))
-    found = rows(cursor, dialect, f"SELECT DISTINCT t.kind, t.key FROM {TABLE} x JOIN nl_read_touches t "
-                                  f"ON t.position = x.position WHERE {where}AND t.kind <> 'negotiation'", params)
+    # CROSS JOIN: SQLite's planner would otherwise start from the window of the timeline.
+    join = "CROSS JOIN" if dialect.name == "sqlite" else "JOIN"
+    found = rows(cursor, dialect, f"SELECT DISTINCT t.kind, t.key FROM nl_read_touches t {join} {TABLE} x "
+                                  f"ON x.position = t.position WHERE {where}", params)
     return sorted((r["kind"], r["key"]) for r in found)
+
+
+def beginning_between(negotiation_ids: Sequence[str], first_us: int, last_us: int) -> tuple[str, list[Any]]:
+    """A subquery of the positions of the facts whose valid time, as the log now reads it, begins
+    between the two times (both included): a range of the index for each span class. The
+    caller must know the index is whole."""
+    known_sql, params = _known(None)
+    marks = ",".join("?" * len(negotiation_ids))
+    return (f"SELECT position FROM {TABLE} WHERE negotiation_id IN ({marks}) AND long IN (0, 1) "
+            f"AND from_us >= ? AND from_us <= ? AND {known_sql}"), [*negotiation_ids, first_us, last_us, *params]

@@ -11,7 +11,7 @@ from typing import Any
 from domain.storage.dialect import Dialect
 from domain.storage.writes import Cursor, TransactionHook
 
-from projections.store import schema
+from projections.store import counts, schema
 from projections.store.index import Entity, forget_from, index_events
 from projections.store.loading import events_after, rows
 from projections.store.refresh import refresh_entity, refresh_negotiation
@@ -57,6 +57,7 @@ def reset(cursor: Cursor, dialect: Dialect, *, indexes: bool = True) -> None:
     for statement in schema.drop_statements() + schema.create_statements(dialect, indexes=indexes):
         cursor.execute(statement)
     cursor.execute(dialect.sql("INSERT INTO nl_read_meta (name, value) VALUES ('version', ?)"), (schema.VERSION,))
+    counts.mark_counted(cursor, dialect)  # empty, and counted from here on as events are indexed
 
 
 def catch_up(cursor: Cursor, dialect: Dialect, progress: Callable[[int], None] = lambda n: None,
@@ -102,19 +103,22 @@ class ReadModelHook:
         the log (a database from before they existed) up to date before the first request."""
         for statement in schema.create_statements(dialect):
             cursor.execute(statement)
-        if not _behind(cursor, dialect):
+        if not _behind(cursor, dialect) and counts.complete(cursor, dialect):
             return
         if dialect.name == "postgres":
             # Hold appends (they take this lock too) while catching up, then look again:
             # another process may have caught up meanwhile.
             cursor.execute(f"LOCK TABLE {dialect.events_table} IN EXCLUSIVE MODE")
-            if not _behind(cursor, dialect):
+            if not _behind(cursor, dialect) and counts.complete(cursor, dialect):
                 return
         version = rows(cursor, dialect, "SELECT value FROM nl_read_meta WHERE name = 'version'")
         if not version or version[0]["value"] != schema.VERSION:
             reset(cursor, dialect, indexes=False)
             catch_up(cursor, dialect, from_empty=True)
         else:
+            # Views from before the counts by day: counted from the indexed events first, so
+            # that the events indexed next are added to complete counts.
+            counts.ensure(cursor, dialect)
             catch_up(cursor, dialect)
 
     def after_insert(self, cursor: Cursor, dialect: Dialect, events: Sequence[dict[str, Any]]) -> None:

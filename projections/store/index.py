@@ -11,7 +11,8 @@ from domain.storage.dialect import Dialect
 from domain.storage.writes import Cursor
 
 from projections.entities import is_correction, touches
-from projections.replay import utc
+from projections.replay import CORRECTION_TYPES, utc
+from projections.store import counts
 from projections.store.loading import events_at, rows
 from projections.store.schema import micros
 
@@ -31,6 +32,7 @@ def index_events(cursor: Cursor, dialect: Dialect, events: Sequence[dict[str, An
     Rows are written in runs with executemany; a correction first writes the run before it,
     since it looks its target up in the index (the target may be in that run)."""
     touched: set[Entity] = set()
+    deltas: counts.Deltas = {}
     event_rows: list[tuple[Any, ...]] = []
     touch_rows: list[tuple[str, str, str, int]] = []
     for event in sorted(events, key=lambda e: e["position"]):
@@ -40,10 +42,14 @@ def index_events(cursor: Cursor, dialect: Dialect, events: Sequence[dict[str, An
         if is_correction(event):
             _write(cursor, dialect, event_rows, touch_rows)
             target = _target_position(cursor, dialect, event)
+        occurred_us = micros(utc(event["occurred_from"]))
         event_rows.append((position, nid, event["version"], event["event_id"], event["type"],
-                           micros(utc(event["occurred_from"])), micros(utc(event["recorded_at"])), target))
+                           occurred_us, micros(utc(event["recorded_at"])), target))
+        if target is None and not is_correction(event):
+            counts.count(deltas, nid, occurred_us, event["type"], +1)
         if target is not None:
             flag = "retracted" if event["type"] == "record.retracted" else "corrected"
+            _uncount_if_plain(cursor, dialect, deltas, target)
             cursor.execute(dialect.sql(f"UPDATE nl_read_events SET {flag} = 1 WHERE position = ?"), (target,))
             # What the target touches, as its own index rows say: a correction cannot move a
             # fact to another entity. Read from the event (by primary key), so a rebuild needs
@@ -57,7 +63,16 @@ def index_events(cursor: Cursor, dialect: Dialect, events: Sequence[dict[str, An
             for kind, key in entities:
                 touching.setdefault((nid, kind, key), []).append(position)
     _write(cursor, dialect, event_rows, touch_rows)
+    counts.write(cursor, dialect, deltas)
     return touched
+
+
+def _uncount_if_plain(cursor: Cursor, dialect: Dialect, deltas: counts.Deltas, target: int) -> None:
+    """The first correction or retraction of a fact takes it out of the plain facts' counts."""
+    [fact] = rows(cursor, dialect, "SELECT negotiation_id, type, occurred_us, corrected, retracted FROM nl_read_events "
+                                   "WHERE position = ?", [target])
+    if not fact["corrected"] and not fact["retracted"] and fact["type"] not in CORRECTION_TYPES:
+        counts.count(deltas, fact["negotiation_id"], int(fact["occurred_us"]), fact["type"], -1)
 
 
 def _write(cursor: Cursor, dialect: Dialect, event_rows: list[tuple[Any, ...]],
@@ -81,6 +96,7 @@ def forget_from(cursor: Cursor, dialect: Dialect, first: int) -> set[Entity]:
     if stale:
         for table in ("nl_read_touches", "nl_read_events"):
             cursor.execute(dialect.sql(f"DELETE FROM {table} WHERE position >= ?"), (first,))
+        counts.recount(cursor, dialect, {r["negotiation_id"] for r in stale})
     return {(r["negotiation_id"], r["kind"], r["key"]) for r in stale}
 
 

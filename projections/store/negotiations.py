@@ -10,23 +10,22 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from eventsourcing.persistence import PersistenceError
+
 from domain.storage.dialect import Dialect
 from domain.storage.log import EventLog, select_events
 from domain.storage.writes import Cursor
 
-from projections import negotiation
+from projections import negotiation, timeline_index
 from projections.entities import FOLDS
 from projections.replay import CORRECTION_TYPES, replay_input
 # The axes' filter of entity_events, applied to several negotiations' own events at once.
 from projections.store.loading import _axes_filter as axes_filter
+from projections.store import counts
 from projections.store.loading import events_at, rows
-from projections.store.schema import TOUCHED, micros
+from projections.store.schema import INTRODUCERS, INTRODUCING, STATUS, TOUCHED, micros
 
-# The events that bring each kind of entity into being, as the folds define it.
-INTRODUCERS = {"round": ("round.proposed", "round.scheduled", "round.started"), "dispute": ("dispute.raised",),
-               "proposal": ("proposal.tabled",), "commitment": ("commitment.agreed",)}
 COUNT_NAMES = {"round": "rounds", "dispute": "disputes", "proposal": "proposals", "commitment": "commitments"}
-_INTRODUCER_TYPES = ", ".join(f"'{t}'" for types in INTRODUCERS.values() for t in types)
 _STATUS_TYPES = ", ".join(f"'{t}'" for t in negotiation.STATUS_BY_TYPE)
 _CORRECTIONS = ", ".join(f"'{t}'" for t in CORRECTION_TYPES)
 
@@ -47,25 +46,21 @@ def negotiations_at(cursor: Cursor, dialect: Dialect, negotiation_ids: Sequence[
         return found
     among = f"f.negotiation_id IN ({','.join('?' * len(ids))}) "
     own = own_fields_of(cursor, dialect, ids, as_of=as_of, known_at=known_at)
+    heads = {nid: _head(cursor, dialect, nid, known_at) for nid in ids}
     axes_sql, axes_params = "", []
     if known_at is not None:
         axes_sql, axes_params = "AND f.recorded_us <= ? ", [micros(known_at)]
-    heads = {r["negotiation_id"]: r for r in rows(
-        cursor, dialect, "SELECT f.negotiation_id, MAX(f.version) AS version, MAX(f.position) AS position "
-                         f"FROM nl_read_events f WHERE {among}{axes_sql}GROUP BY f.negotiation_id", [*ids, *axes_params])}
     if as_of is not None:
         axes_sql, axes_params = axes_sql + "AND f.occurred_us <= ? ", [*axes_params, micros(as_of)]
-    # Facts no correction or retraction ever touched read as recorded: counted in SQL.
+    # Facts no correction or retraction ever touched read as recorded: counted by day, or in SQL.
     plain = (f"{among}AND f.corrected = 0 AND f.retracted = 0 AND f.type NOT IN ({_CORRECTIONS}) " + axes_sql)
     params = [*ids, *axes_params]
-    totals = {r["negotiation_id"]: r for r in rows(
-        cursor, dialect, "SELECT f.negotiation_id, COUNT(*) AS events, "
-                         "SUM(CASE WHEN f.type = 'statement.issued' THEN 1 ELSE 0 END) AS statements "
-                         f"FROM nl_read_events f WHERE {plain}GROUP BY f.negotiation_id", params)}
+    totals = _plain_counts(cursor, dialect, ids, as_of, known_at, plain, params)
     keys: dict[str, set[tuple[str, str]]] = {nid: set() for nid in ids}
+    # Through the partial index of the introducing events: as many rows as entities, not facts.
     for r in rows(cursor, dialect, "SELECT DISTINCT f.negotiation_id, t.kind, t.key FROM nl_read_events f JOIN "
                                    f"nl_read_touches t ON t.position = f.position WHERE {plain}"
-                                   f"AND f.type IN ({_INTRODUCER_TYPES})", params):
+                                   f"AND f.{INTRODUCING}", params):
         keys[r["negotiation_id"]].add((r["kind"], r["key"]))
     # The rest, with their corrections: replayed, so a correction counts only once known.
     touched: dict[str, list[dict[str, Any]]] = {nid: [] for nid in ids}
@@ -78,8 +73,7 @@ def negotiations_at(cursor: Cursor, dialect: Dialect, negotiation_ids: Sequence[
         if own[nid] is None:
             found[nid] = None
             continue
-        total = totals.get(nid)
-        events, statements = (int(total["events"]), int(total["statements"] or 0)) if total else (0, 0)
+        events, statements = totals[nid]
         for fact in replay_input(touched[nid], as_of=as_of, known_at=known_at):
             events += 1
             statements += fact["type"] == "statement.issued"
@@ -87,9 +81,58 @@ def negotiations_at(cursor: Cursor, dialect: Dialect, negotiation_ids: Sequence[
                              for key in FOLDS[kind].keys(fact))
         counts = {name: sum(1 for k, _ in keys[nid] if k == kind) for kind, name in COUNT_NAMES.items()}
         counts.update(statements=statements, events=events)
-        head = heads[nid]
-        found[nid] = {**own[nid], "counts": counts, "version": int(head["version"]), "position": int(head["position"])}
+        found[nid] = {**own[nid], "counts": counts, **heads[nid]}
     return found
+
+
+def _head(cursor: Cursor, dialect: Dialect, negotiation_id: str, known_at: datetime | None) -> dict[str, int]:
+    """The version and position of the negotiation's last event known at `known_at`: the end of
+    its range of the stream index, walked back past the events recorded after `known_at`."""
+    known_sql, params = ("AND recorded_us <= ? ", [micros(known_at)]) if known_at is not None else ("", [])
+    found = rows(cursor, dialect, f"SELECT version, position FROM nl_read_events WHERE negotiation_id = ? {known_sql}"
+                                  "ORDER BY position DESC LIMIT 1", [negotiation_id, *params])
+    return {"version": int(found[0]["version"]), "position": int(found[0]["position"])} if found else \
+        {"version": 0, "position": 0}
+
+
+def _plain_counts(cursor: Cursor, dialect: Dialect, ids: Sequence[str], as_of: datetime | None,
+                  known_at: datetime | None, plain: str, params: Sequence[Any]) -> dict[str, tuple[int, int]]:
+    """(events, statements) of each negotiation's plain facts at the point: from the counts by
+    day, and the facts of the day `as_of` cuts through from the timeline index; counted in SQL
+    (every fact of the negotiations) when a `known_at` is given or either is not complete."""
+    found: dict[str, tuple[int, int]] | None = None
+    if known_at is None and counts.complete(cursor, dialect):
+        days, partial = counts.whole_days(cursor, dialect, ids, as_of)
+        found = {nid: days.get(nid, (0, 0)) for nid in ids}
+        if partial is not None and as_of is not None:
+            found = _add_day(cursor, dialect, found, ids, partial, micros(as_of))
+    if found is None:
+        found = {nid: (0, 0) for nid in ids}
+        for r in rows(cursor, dialect, "SELECT f.negotiation_id, COUNT(*) AS events, SUM(CASE WHEN f.type = "
+                                       f"'statement.issued' THEN 1 ELSE 0 END) AS statements FROM nl_read_events f "
+                                       f"WHERE {plain}GROUP BY f.negotiation_id", params):
+            found[r["negotiation_id"]] = (int(r["events"]), int(r["statements"] or 0))
+    return found
+
+
+def _add_day(cursor: Cursor, dialect: Dialect, found: dict[str, tuple[int, int]], ids: Sequence[str],
+             first_us: int, last_us: int) -> dict[str, tuple[int, int]] | None:
+    """`found` with the plain facts beginning between the two times added, or None when the
+    timeline index that finds them is not whole."""
+    try:
+        if not timeline_index.whole(cursor, dialect):
+            return None
+    except PersistenceError:
+        return None
+    beginning, params = timeline_index.beginning_between(ids, first_us, last_us)
+    added = dict(found)
+    for r in rows(cursor, dialect, "SELECT f.negotiation_id, COUNT(*) AS events, SUM(CASE WHEN f.type = "
+                                   "'statement.issued' THEN 1 ELSE 0 END) AS statements FROM nl_read_events f "
+                                   f"WHERE f.position IN ({beginning}) AND f.corrected = 0 AND f.retracted = 0 "
+                                   f"AND f.type NOT IN ({_CORRECTIONS}) GROUP BY f.negotiation_id", params):
+        events, statements = added[r["negotiation_id"]]
+        added[r["negotiation_id"]] = (events + int(r["events"]), statements + int(r["statements"] or 0))
+    return added
 
 
 def decoded(cursor: Cursor, dialect: Dialect, statement: str, params: Sequence[Any]) -> list[dict[str, Any]]:
@@ -110,6 +153,25 @@ def open_at(negotiation_column: str, *, as_of: datetime | None = None,
     return (f"EXISTS (SELECT 1 FROM nl_read_touches t JOIN nl_read_events f ON f.position = t.position "
             f"WHERE t.negotiation_id = {negotiation_column} AND t.kind = 'negotiation' AND t.key = {negotiation_column} "
             f"AND f.type IN ({_STATUS_TYPES}) {sql})"), params
+
+
+def few_open_at(cursor: Cursor, dialect: Dialect, *, as_of: datetime, known_at: datetime | None,
+                most: int) -> set[str] | None:
+    """The negotiations that may have been open at the point (as open_at keeps them), if there
+    are at most `most` status events behind them, found through the partial indexes of status
+    events and of touched events; None when there are more, and looking through the list in
+    order finds a page sooner."""
+    known_sql, params = ("AND recorded_us <= ? ", [micros(known_at)]) if known_at is not None else ("", [])
+    found = rows(cursor, dialect, f"SELECT negotiation_id FROM nl_read_events WHERE {STATUS} AND occurred_us <= ? "
+                                  f"{known_sql}LIMIT ?", [micros(as_of), *params, most + 1])
+    if len(found) > most:
+        return None
+    # Those whose status a correction may have moved to before as_of, as open_at keeps them.
+    # Their types are told apart here: in SQL, the status index would be scanned instead.
+    found += [r for r in rows(cursor, dialect, f"SELECT negotiation_id, type FROM nl_read_events WHERE ({TOUCHED}) "
+                                               f"AND corrected = 1 {known_sql}", params)
+              if r["type"] in negotiation.STATUS_BY_TYPE]
+    return {r["negotiation_id"] for r in found}
 
 
 def own_fields(cursor: Cursor, dialect: Dialect, negotiation_id: str, *, as_of: datetime | None = None,

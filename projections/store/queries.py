@@ -25,10 +25,16 @@ from projections.changes import Snapshot, diff, entity_entry, negotiation_entry,
 from projections.entities import last_position, since, states, view
 from projections.replay import known, utc
 from projections.store.loading import entity_events, events_at, last_touch, rows
-from projections.store.negotiations import negotiation_at, negotiations_at, open_at
+from projections.store.negotiations import few_open_at, negotiation_at, negotiations_at, open_at
 from projections.store.schema import micros
 from projections.target_index import TargetIndex
 from projections.timeline import TimelineFilter, timeline
+
+
+# At an as_of when at most this many status events had happened, a page of the list is looked
+# up among their negotiations (by id) instead of looked for in opening order, which for an
+# early as_of reads most of the list to fill, or to find nothing for, a page.
+FEW_OPEN = 256
 
 
 class ReadModels:
@@ -68,6 +74,8 @@ class ReadModels:
         last = after
         where, params = WorkspaceIndex.restriction(scope, "w.negotiation_id")
         with self.db.transaction(commit=False) as cursor:
+            few = None if as_of is None else few_open_at(cursor, self.dialect, as_of=as_of, known_at=known_at,
+                                                         most=FEW_OPEN)
             while len(items) < limit:
                 wanted = limit - len(items)
                 if as_of is None and known_at is None:
@@ -78,6 +86,9 @@ class ReadModels:
                     items += [_with_workspace(jsonfast.loads(r["body"])) for r in found]
                 else:
                     opened, opened_params = open_at("w.negotiation_id", as_of=as_of, known_at=known_at)
+                    if few is not None:  # only these can be on the page: looked up by id
+                        opened = f"w.negotiation_id IN ({','.join('?' * len(few)) or 'NULL'}) AND {opened}"
+                        opened_params = [*sorted(few), *opened_params]
                     found = rows(cursor, self.dialect, "SELECT w.opened_position AS opened, w.negotiation_id "
                                  f"FROM nl_workspaces w WHERE w.opened_position > ? AND {where} AND {opened} "
                                  "ORDER BY w.opened_position LIMIT ?", [last, *params, *opened_params, wanted])

@@ -8,11 +8,20 @@ from datetime import datetime, timedelta, timezone
 
 from domain.storage.dialect import Dialect
 
+from projections.negotiation import STATUS_BY_TYPE
+
 VERSION = "1"
-TABLES = ("nl_read_events", "nl_read_touches", "nl_read_models", "nl_read_meta")
+TABLES = ("nl_read_events", "nl_read_touches", "nl_read_models", "nl_read_meta", "nl_read_counts")
 # The events of a negotiation that corrections touch, or that are corrections: the condition of
 # a partial index, and (word for word, so that SQLite uses the index) of the queries using it.
 TOUCHED = "corrected = 1 OR retracted = 1 OR target_position IS NOT NULL"
+# The events that bring each kind of entity into being, as the folds define it; and, word for
+# word as the queries using it write it, the condition of the partial index that finds them.
+INTRODUCERS = {"round": ("round.proposed", "round.scheduled", "round.started"), "dispute": ("dispute.raised",),
+               "proposal": ("proposal.tabled",), "commitment": ("commitment.agreed",)}
+INTRODUCING = "type IN (" + ", ".join(f"'{t}'" for types in INTRODUCERS.values() for t in types) + ")"
+# A negotiation's own status events (its opening among them), likewise for their partial index.
+STATUS = "type IN (" + ", ".join(f"'{t}'" for t in STATUS_BY_TYPE) + ")"
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -45,6 +54,9 @@ def create_statements(d: Dialect, *, indexes: bool = True) -> list[str]:
         f"negotiation_id TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, since_us {i} NOT NULL, "
         f"position {i} NOT NULL, body TEXT NOT NULL, PRIMARY KEY (negotiation_id, kind, key))",
         "CREATE TABLE IF NOT EXISTS nl_read_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        # How many plain facts begin on each day of valid time (projections.store.counts).
+        f"CREATE TABLE IF NOT EXISTS nl_read_counts (negotiation_id TEXT NOT NULL, day_us {i} NOT NULL, "
+        f"events {i} NOT NULL, statements {i} NOT NULL, PRIMARY KEY (negotiation_id, day_us))",
     ] + (index_statements() if indexes else [])
 
 
@@ -58,6 +70,13 @@ def index_statements() -> list[str]:
         # finding them reads every event of the negotiation. Plain facts have no entry in it.
         "CREATE INDEX IF NOT EXISTS nl_read_events_touched ON nl_read_events (negotiation_id, position) "
         f"WHERE {TOUCHED}",
+        # The facts that bring entities into being, for an as-of count of them: as many as the
+        # negotiation has entities, where its statements would be most of its events.
+        f"CREATE INDEX IF NOT EXISTS nl_read_events_introducing ON nl_read_events (negotiation_id, occurred_us) "
+        f"WHERE {INTRODUCING}",
+        # The status events by valid time, for a list at an early as_of: the few negotiations open
+        # by then are found from them rather than by looking through every negotiation.
+        f"CREATE INDEX IF NOT EXISTS nl_read_events_status ON nl_read_events (occurred_us) WHERE {STATUS}",
         "CREATE INDEX IF NOT EXISTS nl_read_touches_position ON nl_read_touches (position)",
         "CREATE INDEX IF NOT EXISTS nl_read_models_order ON nl_read_models (negotiation_id, kind, since_us, key)",
     ]
