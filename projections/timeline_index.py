@@ -24,6 +24,7 @@ has made it whole."""
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -44,12 +45,23 @@ from projections.timeline import TimelineFilter
 TABLE = "nl_timeline"
 # Bumped when what a row holds changes: a mark of another shape is not trusted, and the next
 # start rebuilds the index.
-SHAPE = "1"
+SHAPE = "2"  # 2: four span classes (1 had two, split at 32 days)
 FOREVER = 2**62  # a known_until_us no recorded time reaches
-# Facts lasting longer than this are "long": a `from` filter finds the short ones still going
-# on at its start within this much before it, and reads all the long ones (few: a month is short).
-SHORT = timedelta(days=32)
-_SHORT_US = SHORT // timedelta(microseconds=1)
+_DAY_US = timedelta(days=1) // timedelta(microseconds=1)
+# The longest span (until_us - from_us; ends are inclusive, at microseconds) of each span class
+# but the last, which holds every longer one. A `from` filter finds a class's facts still going
+# on at its start among those begun at most that span before it, so what it reads and rejects
+# before `from` is bounded by the class, however long the negotiation. The bounds are the spans
+# of the forms facts are known by:
+# 0: a moment (a date-time): none begun before `from` can still be going on at it;
+# 1: within a day (a day spans a day less 1 µs): the day-precision facts of the day before
+#    `from` begin just too early to be read;
+# 2: within a calendar month (the longest spans 31 days less 1 µs): facts known to the month,
+#    or to a range of days;
+# 3: longer (a quarter, a year, a long or open interval): all of those begun before `from` are
+#    read, the few in any negotiation.
+LONGEST = (0, _DAY_US - 1, 31 * _DAY_US - 1)
+CLASSES = tuple(range(len(LONGEST) + 1))
 CHUNK = 1000
 
 _MARK = "position = 0 AND negotiation_id = '' AND type = ?"  # no event has position 0
@@ -59,13 +71,25 @@ INSERT = (f"INSERT INTO {TABLE} (negotiation_id, position, source_position, from
           "family, known_from_us, known_until_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
 
 
+def span_class(from_us: int, until_us: int) -> int:
+    """The class of a fact spanning `from_us` to `until_us` (inclusive): the first of LONGEST
+    that holds its span, or the last class."""
+    return bisect_left(LONGEST, until_us - from_us)
+
+
+def earliest_going_on(span_class_: int, at_us: int) -> int | None:
+    """The earliest `from_us` a fact of the class can have and still be going on at `at_us`;
+    None for the last class, whose spans have no bound."""
+    return at_us - LONGEST[span_class_] if span_class_ < len(LONGEST) else None
+
+
 def _span(fact: Mapping[str, Any]) -> tuple[int, int]:
     return micros(utc(fact["occurred_from"])), micros(utc(fact["occurred_until"]))
 
 
 def _row(fact: Mapping[str, Any], source: Mapping[str, Any], span: tuple[int, int], until: int = FOREVER) -> Row:
     begun, ended = span
-    return (fact["negotiation_id"], fact["position"], source["position"], begun, ended, int(ended - begun > _SHORT_US),
+    return (fact["negotiation_id"], fact["position"], source["position"], begun, ended, span_class(begun, ended),
             fact["type"], fact["type"].split(".")[0], micros(utc(source["recorded_at"])), until)
 
 
@@ -90,6 +114,8 @@ class TimelineIndex:
 
     def create_tables(self, cursor: Cursor, dialect: Dialect) -> None:
         i = dialect.integer
+        # `long` holds the span class (named when there were two): a writer of an older version
+        # still writes its rows, under a mark of its own shape, and the next start replaces them.
         cursor.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} (negotiation_id TEXT NOT NULL, position {i} NOT NULL, "
                        f"source_position {i} NOT NULL, from_us {i} NOT NULL, until_us {i} NOT NULL, long {i} NOT NULL, "
                        f"type TEXT NOT NULL, family TEXT NOT NULL, known_from_us {i} NOT NULL, "
@@ -234,7 +260,8 @@ def _known(known_at: datetime | None, table: str = "") -> tuple[str, list[Any]]:
 def page(cursor: Cursor, dialect: Dialect, negotiation_id: str, wanted: TimelineFilter,
          after: tuple[int, int] | None, count: int) -> list[tuple[int, int]]:
     """The (valid time, position) of the first `count` facts of the timeline `wanted` selects
-    after the key `after`, as the index has them."""
+    after the key `after`, as the index has them: the first `count` of each span class, each an
+    index range from its lower bound, merged."""
     known_sql, known_params = _known(wanted.known_at)
     where, params = f"negotiation_id = ? AND long = ? AND {known_sql}", [negotiation_id, None, *known_params]
     bounds = [b for b in (wanted.end, wanted.as_of) if b is not None]
@@ -249,16 +276,18 @@ def page(cursor: Cursor, dialect: Dialect, negotiation_id: str, wanted: Timeline
         where += "AND until_us >= ? "
         params.append(micros(wanted.start))
     if after is not None:
-        # The first term bounds the index range; the second is exact.
-        where += "AND from_us >= ? AND (from_us > ? OR position > ?) "
-        params += [after[0], after[0], after[1]]
+        where += "AND (from_us > ? OR position > ?) "  # exact; the lower bound below bounds the range
+        params += [after[0], after[1]]
     found: list[tuple[int, int]] = []
-    for long in (0, 1):
+    for span_class_ in CLASSES:
         sql, args = where, list(params)
-        args[1] = long
-        if long == 0 and wanted.start is not None:
-            sql += "AND from_us >= ? "  # a short fact still going on at the start began this late
-            args.append(micros(wanted.start) - _SHORT_US)
+        args[1] = span_class_
+        lower = [after[0]] if after is not None else []
+        if wanted.start is not None and (earliest := earliest_going_on(span_class_, micros(wanted.start))) is not None:
+            lower.append(earliest)
+        if lower:  # one bound, the greater: given two on one column, the planner may take the lesser
+            sql += "AND from_us >= ? "
+            args.append(max(lower))
         found += [(int(r["from_us"]), int(r["position"])) for r in rows(
             cursor, dialect, f"SELECT from_us, position FROM {TABLE} WHERE {sql}ORDER BY from_us, position LIMIT ?",
             [*args, count])]
@@ -293,6 +322,6 @@ def beginning_between(negotiation_ids: Sequence[str], first_us: int, last_us: in
     between the two times (both included): a range of the index for each span class. The
     caller must know the index is whole."""
     known_sql, params = _known(None)
-    marks = ",".join("?" * len(negotiation_ids))
-    return (f"SELECT position FROM {TABLE} WHERE negotiation_id IN ({marks}) AND long IN (0, 1) "
+    marks, classes = ",".join("?" * len(negotiation_ids)), ", ".join(map(str, CLASSES))
+    return (f"SELECT position FROM {TABLE} WHERE negotiation_id IN ({marks}) AND long IN ({classes}) "
             f"AND from_us >= ? AND from_us <= ? AND {known_sql}"), [*negotiation_ids, first_us, last_us, *params]
