@@ -317,6 +317,15 @@ def entities_in_window(cursor: Cursor, dialect: Dialect, negotiation_id: str, *,
     return sorted((r["kind"], r["key"]) for r in found)
 
 
+def current_start(table: str, as_of: datetime | None) -> tuple[str, list[Any]]:
+    """A condition on a fact's row (`table` its alias and a dot) keeping the row of what the log
+    now reads, if the fact begins by `as_of` then."""
+    sql, params = f"{table}known_until_us = ? ", [FOREVER]
+    if as_of is not None:
+        sql, params = sql + f"AND {table}from_us <= ? ", [*params, micros(as_of)]
+    return sql, params
+
+
 def beginning_between(negotiation_ids: Sequence[str], first_us: int, last_us: int) -> tuple[str, list[Any]]:
     """A subquery of the positions of the facts whose valid time, as the log now reads it, begins
     between the two times (both included): a range of the index for each span class. The

@@ -62,18 +62,25 @@ def negotiations_at(cursor: Cursor, dialect: Dialect, negotiation_ids: Sequence[
                                    f"nl_read_touches t ON t.position = f.position WHERE {plain}"
                                    f"AND f.{INTRODUCING}", params):
         keys[r["negotiation_id"]].add((r["kind"], r["key"]))
-    # The rest, with their corrections: replayed, so a correction counts only once known.
+    # The rest, the facts corrections touched: counted as the log now reads them, or replayed
+    # with their corrections when a `known_at` asks what it read then.
+    now = _touched_now(cursor, dialect, ids, as_of) if known_at is None else None
     touched: dict[str, list[dict[str, Any]]] = {nid: [] for nid in ids}
-    # Through the partial index of the events corrections touch: a few, not every event.
-    marks = ",".join("?" * len(ids))
-    for event in events_at(cursor, dialect, f"{among}AND f.position IN (SELECT position FROM nl_read_events "
-                                            f"WHERE negotiation_id IN ({marks}) AND ({TOUCHED}))", [*ids, *ids]):
-        touched[event["negotiation_id"]].append(event)
+    if now is None:
+        # Through the partial index of the events corrections touch: a few, not every event.
+        marks = ",".join("?" * len(ids))
+        for event in events_at(cursor, dialect, f"{among}AND f.position IN (SELECT position FROM nl_read_events "
+                                                f"WHERE negotiation_id IN ({marks}) AND ({TOUCHED}))", [*ids, *ids]):
+            touched[event["negotiation_id"]].append(event)
     for nid in ids:
         if own[nid] is None:
             found[nid] = None
             continue
         events, statements = totals[nid]
+        if now is not None:
+            (more, more_statements), introduced = now[0].get(nid, (0, 0)), now[1].get(nid, set())
+            events, statements = events + more, statements + more_statements
+            keys[nid].update(introduced)
         for fact in replay_input(touched[nid], as_of=as_of, known_at=known_at):
             events += 1
             statements += fact["type"] == "statement.issued"
@@ -83,6 +90,36 @@ def negotiations_at(cursor: Cursor, dialect: Dialect, negotiation_ids: Sequence[
         counts.update(statements=statements, events=events)
         found[nid] = {**own[nid], "counts": counts, **heads[nid]}
     return found
+
+
+def _touched_now(cursor: Cursor, dialect: Dialect, ids: Sequence[str], as_of: datetime | None) -> \
+        tuple[dict[str, tuple[int, int]], dict[str, set[tuple[str, str]]]] | None:
+    """(events, statements) and the introduced entities of each negotiation's live facts that
+    corrections touched, as the log now reads them: not retracted, and begun by `as_of` at the
+    time the last correction moved them to (the timeline index's current row). Counted in SQL,
+    no event decoded; None when the timeline index is not whole."""
+    try:
+        if not timeline_index.whole(cursor, dialect):
+            return None
+    except PersistenceError:
+        return None
+    marks = ",".join("?" * len(ids))
+    current, current_params = timeline_index.current_start("x.", as_of)
+    live = (f"FROM nl_read_events f JOIN {timeline_index.TABLE} x ON x.position = f.position "
+            f"WHERE f.position IN (SELECT position FROM nl_read_events WHERE negotiation_id IN ({marks}) "
+            f"AND ({TOUCHED})) AND f.retracted = 0 AND f.type NOT IN ({_CORRECTIONS}) AND {current}")
+    params = [*ids, *current_params]
+    totals = {r["negotiation_id"]: (int(r["events"]), int(r["statements"] or 0)) for r in rows(
+        cursor, dialect, "SELECT f.negotiation_id, COUNT(*) AS events, SUM(CASE WHEN f.type = 'statement.issued' "
+                         f"THEN 1 ELSE 0 END) AS statements {live}GROUP BY f.negotiation_id", params)}
+    introduced: dict[str, set[tuple[str, str]]] = {}
+    for r in rows(cursor, dialect, "SELECT DISTINCT f.negotiation_id, t.kind, t.key FROM nl_read_touches t JOIN "
+                                   f"nl_read_events f ON f.position = t.position JOIN {timeline_index.TABLE} x ON "
+                                   f"x.position = f.position WHERE f.position IN (SELECT position FROM nl_read_events "
+                                   f"WHERE negotiation_id IN ({marks}) AND ({TOUCHED})) AND f.retracted = 0 "
+                                   f"AND f.{INTRODUCING} AND {current}", params):
+        introduced.setdefault(r["negotiation_id"], set()).add((r["kind"], r["key"]))
+    return totals, introduced
 
 
 def _head(cursor: Cursor, dialect: Dialect, negotiation_id: str, known_at: datetime | None) -> dict[str, int]:
