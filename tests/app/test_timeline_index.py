@@ -136,21 +136,32 @@ def _valid(stream: list[dict[str, Any]], pick: tuple[int, int] | None, field: st
 @given(ops=operations(), filters=st.lists(FILTERS, min_size=1, max_size=3))
 def test_indexed_timeline_pages_and_changes_equal_a_replay_of_the_stream(
         svc: Services, ops: list[tuple[str, Any]], filters: list[dict[str, Any]]) -> None:
-    nid = open_negotiation(svc)
-    run(svc, nid, ops)
-    stream = svc.log.stream(nid)
-    models = ReadModels(svc.log)
-    assert index_is_used(models, nid)
+    nid, stream, models = recorded_through_the_index(svc, ops)
     for f in filters:
         start, end = _valid(stream, f["start"]), _valid(stream, f["end"])
-        known_at = _valid(stream, f["known_at"], "recorded_at")
-        wanted = TimelineFilter(known_at=known_at, as_of=_valid(stream, f["as_of"]), start=start, end=end,
-                                types=frozenset(f["types"]))
-        assert served_pages(models, nid, wanted, f["limit"]) == replayed_pages(stream, wanted, f["limit"]), wanted
-        if start and end and start > end:
-            start, end = end, start
-        assert served_changes(models, nid, start, end, known_at) == \
-            replayed_changes(nid, stream, start, end, known_at), (start, end, known_at)
+        wanted = TimelineFilter(known_at=_valid(stream, f["known_at"], "recorded_at"), as_of=_valid(stream, f["as_of"]),
+                                start=start, end=end, types=frozenset(f["types"]))
+        assert_served_as_replayed(models, nid, stream, wanted, f["limit"])
+
+
+def recorded_through_the_index(svc: Services, ops: list[tuple[str, Any]]) -> tuple[str, list[dict[str, Any]],
+                                                                                ReadModels]:
+    nid = open_negotiation(svc)
+    run(svc, nid, ops)
+    models = ReadModels(svc.log)
+    assert index_is_used(models, nid)
+    return nid, svc.log.stream(nid), models
+
+
+def assert_served_as_replayed(models: ReadModels, nid: str, stream: list[dict[str, Any]], wanted: TimelineFilter,
+                              limit: int) -> None:
+    """The pages of `wanted`, and the changes between its `from` and `to` (in order), as a replay."""
+    assert served_pages(models, nid, wanted, limit) == replayed_pages(stream, wanted, limit), wanted
+    start, end = wanted.start, wanted.end
+    if start and end and start > end:
+        start, end = end, start
+    assert served_changes(models, nid, start, end, wanted.known_at) == \
+        replayed_changes(nid, stream, start, end, wanted.known_at), (start, end, wanted.known_at)
 
 
 def _next_day(day: str) -> str:
@@ -202,19 +213,11 @@ def _near(stream: list[dict[str, Any]], pick: tuple[int, int], field: str) -> da
 @given(ops=coarsened_operations(), filters=st.lists(FROMS, min_size=1, max_size=3))
 def test_indexed_timeline_from_a_point_equals_a_replay_whatever_the_facts_are_known_to(
         svc: Services, ops: list[tuple[str, Any]], filters: list[dict[str, Any]]) -> None:
-    nid = open_negotiation(svc)
-    run(svc, nid, ops)
-    stream = svc.log.stream(nid)
-    models = ReadModels(svc.log)
-    assert index_is_used(models, nid)
+    nid, stream, models = recorded_through_the_index(svc, ops)
     for f in filters:
-        start, end = _near(stream, f["start"], f["bound"]), _valid(stream, f["end"])
-        wanted = TimelineFilter(known_at=_valid(stream, f["known_at"], "recorded_at"), start=start, end=end)
-        assert served_pages(models, nid, wanted, f["limit"]) == replayed_pages(stream, wanted, f["limit"]), wanted
-        if end is not None and start > end:
-            start, end = end, start
-        assert served_changes(models, nid, start, end, wanted.known_at) == \
-            replayed_changes(nid, stream, start, end, wanted.known_at), (start, end)
+        wanted = TimelineFilter(known_at=_valid(stream, f["known_at"], "recorded_at"),
+                                start=_near(stream, f["start"], f["bound"]), end=_valid(stream, f["end"]))
+        assert_served_as_replayed(models, nid, stream, wanted, f["limit"])
 
 
 # -- 2. erasure ---------------------------------------------------------------------------------
