@@ -8,6 +8,7 @@ SQLite itself is marked `sqlite_only` and runs once."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import fcntl
 import os
@@ -57,20 +58,68 @@ def postgres_in_use(exclusive: bool = False) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+def _create_database() -> str:
+    name = f"nl_test_{uuid.uuid4().hex[:12]}"
+    with postgres_in_use(), psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    return name
+
+
+def _drop_database(name: str) -> None:
+    with postgres_in_use(), psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class _Databases:
+    """Each test process's databases, made and dropped by threads of their own while tests run. Both mostly wait for the disk (DROP DATABASE forces a checkpoint on PostgreSQL 15),
+    0.2 to 1 s each: done in the test's setup and teardown, that was minutes of the suite. The
+    next test's database is made while the current test runs; a used one is dropped after."""
+
+    def __init__(self) -> None:
+        # Two threads, so that a short test's next database is not made behind the last one's drop.
+        self.creating = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="create-database")
+        self.dropping = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="drop-database")
+        self.spare: concurrent.futures.Future[str] | None = None
+        self.drops: list[concurrent.futures.Future[None]] = []
+
+    def take(self) -> str:
+        name = (self.spare or self.creating.submit(_create_database)).result()
+        self.spare = self.creating.submit(_create_database)
+        return name
+
+    def drop(self, name: str) -> None:
+        self.drops.append(self.dropping.submit(_drop_database, name))
+
+    def close(self) -> None:
+        if self.spare is not None:
+            self.drop(self.spare.result())
+        for dropped in self.drops:
+            dropped.result()
+        self.creating.shutdown()
+        self.dropping.shutdown()
+
+
+_databases: _Databases | None = None
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if _databases is not None:
+        _databases.close()
+
+
 @contextlib.contextmanager
 def fresh_postgres_database(exclusive: bool = False) -> Iterator[str]:
     """The URL of a new, empty PostgreSQL database, dropped afterwards."""
+    global _databases
     if not POSTGRES_URL:
         pytest.skip("set NEGOTIATION_LOG_TEST_POSTGRES=postgresql://... to run PostgreSQL tests")
-    with postgres_in_use(exclusive):
-        name = f"nl_test_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-        try:
+    _databases = _databases or _Databases()
+    name = _databases.take()
+    try:
+        with postgres_in_use(exclusive):
             yield urlunsplit(urlsplit(POSTGRES_URL)._replace(path=f"/{name}"))
-        finally:
-            with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        _databases.drop(name)
 
 
 @pytest.fixture
