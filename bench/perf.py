@@ -158,7 +158,7 @@ def main() -> None:
             stored = httpx.get(f"{real.url}/negotiations/{nid}", headers=auth).json()["version"]
             rss, peak = real.rss_mb()
             rows.append((f"batch append, {args.batch} events/request, {args.batch_clients} connections",
-                         f"{b:,.0f} ev/s", f"{t:,.0f} ev/s", t / b, ">= 0.5"))
+                         f"{b:,.0f} ev/s", f"{t:,.0f} ev/s", t / b, ">= 0.25"))  # issue 15's figure
             rows.append((f"server RSS after storing {stored:,} events (peak {peak:.0f} MB)", "-",
                          f"{rss:.0f} MB", rss, "<= 200"))
         finally:
@@ -169,7 +169,7 @@ def main() -> None:
         cli("rebuild", "--db", db)
         t = int(total) / (time.perf_counter() - started)
         rows.append((f"negotiation-log rebuild of {int(total):,} events", f"{float(rate):,.0f} ev/s",
-                     f"{t:,.0f} ev/s", t / float(rate), ">= 0.3"))
+                     f"{t:,.0f} ev/s", t / float(rate), ">= 0.4"))  # issue 15's figure
     if not args.skip_asof:
         out = python("asof.py", "--requests", "100")
         ratio = float(out.split("as_of ratio")[1].split("=")[1].split()[0])
@@ -181,7 +181,7 @@ def main() -> None:
     for what, base, ours, ratio, goal in rows:
         limit = float(goal.split()[1])
         ok = ratio >= limit if goal.startswith(">=") else ratio <= limit
-        print(f"{what:<58}{base:>14}{ours:>14}{ratio:>8.2f}  {goal:<7}{'OK' if ok else 'MISSED'}")
+        print(f"{what:<58}{base:>14}{ours:>14}{ratio:>8.2f}  {goal:<8}{'OK' if ok else 'MISSED'}")
 
 
 if __name__ == "__main__":

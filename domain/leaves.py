@@ -55,7 +55,7 @@ def committed_fields(event: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
     """(name, value) of every committed field the event still carries, `sources` entry by
     entry. An erased field is absent, an erased source entry is null: neither is yielded."""
     for name, value in event.items():
-        if name in NOT_COMMITTED or name in ENVELOPE:
+        if name in _NOT_FIELDS:
             continue
         if name == "sources":
             if isinstance(value, list):  # a stored event from before v2 may hold null
@@ -67,14 +67,24 @@ def committed_fields(event: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
 
 
 def committed_names(event: Mapping[str, Any]) -> list[str]:
-    return [name for name, _ in committed_fields(event)]
+    names = []
+    for name, value in event.items():  # committed_fields, inlined: this runs for every event appended
+        if name in _NOT_FIELDS:
+            continue
+        if name != "sources":
+            names.append(name)
+        elif isinstance(value, list):
+            names += [f"sources[{i}]" for i, entry in enumerate(value) if entry is not None]
+    return names
 
 
 def new_salts(names: Iterable[str]) -> dict[str, str]:
     """A fresh salt per name, from one read of the system's random source."""
     names = list(names)
     raw = os.urandom(SALT_BYTES * len(names))
-    return {name: b64url(raw[i * SALT_BYTES:(i + 1) * SALT_BYTES]) for i, name in enumerate(names)}
+    # b64url of 16 bytes: 22 characters once the two padding "=" are dropped.
+    return {name: _b2a(raw[i * SALT_BYTES:(i + 1) * SALT_BYTES], newline=False).translate(_URLSAFE)[:22].decode()
+            for i, name in enumerate(names)}
 
 
 def disclosure_bytes(salt: str, name: str, value: Any) -> bytes:
