@@ -295,3 +295,27 @@ def test_appends_after_a_restart_answer_as_against_the_replayed_stream(
     caplog.clear()
     assert_appends_as_replayed(opened(), nid, targets, rng)
     assert "its snapshot is not used" not in caplog.text
+
+
+def test_a_snapshot_is_taken_at_most_once_per_share_of_its_entries(
+        opened: Callable[[], NegotiationLog], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(application, "SNAPSHOT_SHARE", 2)
+    log = opened()
+    nid = log.append(AppendRequest(principal="alice", events=[OPENING])).negotiation_id
+    taken: list[tuple[int, int]] = []  # (version, entries) of each snapshot, as appends go on
+    for n in range(30):
+        # Each request brings 10 new entities: a snapshot's entries soon outgrow EVERY * SHARE.
+        rounds = [{"type": "round.proposed", "occurred_at": "2025-02-21", "round_id": f"r{n}-{i}"} for i in range(10)]
+        log.append(request(nid, *rounds))
+        row = snapshot_row(log, nid)
+        if row is not None and (not taken or taken[-1][0] != row["version"]):
+            state = json.loads(row["state"])
+            taken.append((row["version"], sum(len(state[k]) for k in ("facts", "live", "retracted", "corrections"))))
+    assert len(taken) >= 3 and taken[-1][1] // 2 > EVERY, taken
+    for (before, entries), (after, _) in zip(taken, taken[1:]):
+        assert after - before >= max(EVERY, entries // 2), taken
+    # Never further behind than a share of the entries now (here no more than the events).
+    assert log.version(nid) - taken[-1][0] < max(EVERY, log.version(nid) // 2) + 10, taken
+    # And a restart still reads it: appends answer as against the replayed stream.
+    restarted = opened()
+    assert replayed_outcome(restarted, nid, request(nid, statement(1))).startswith("accepted")
