@@ -10,8 +10,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from eventsourcing.persistence import PersistenceError
-
 from domain.storage.dialect import Dialect
 from domain.storage.log import EventLog, select_events
 from domain.storage.writes import Cursor
@@ -19,11 +17,12 @@ from domain.storage.writes import Cursor
 from projections import negotiation, timeline_index
 from projections.entities import FOLDS
 from projections.replay import CORRECTION_TYPES, replay_input
+from projections.store import counts
 # The axes' filter of entity_events, applied to several negotiations' own events at once.
 from projections.store.loading import _axes_filter as axes_filter
-from projections.store import counts
 from projections.store.loading import events_at, rows
 from projections.store.schema import INTRODUCERS, INTRODUCING, STATUS, TOUCHED, micros
+from projections.store.shadow import table_exists
 
 COUNT_NAMES = {"round": "rounds", "dispute": "disputes", "proposal": "proposals", "commitment": "commitments"}
 _STATUS_TYPES = ", ".join(f"'{t}'" for t in negotiation.STATUS_BY_TYPE)
@@ -98,10 +97,7 @@ def _touched_now(cursor: Cursor, dialect: Dialect, ids: Sequence[str], as_of: da
     corrections touched, as the log now reads them: not retracted, and begun by `as_of` at the
     time the last correction moved them to (the timeline index's current row). Counted in SQL,
     no event decoded; None when the timeline index is not whole."""
-    try:
-        if not timeline_index.whole(cursor, dialect):
-            return None
-    except PersistenceError:
+    if not _timeline_whole(cursor, dialect):
         return None
     marks = ",".join("?" * len(ids))
     current, current_params = timeline_index.current_start("x.", as_of)
@@ -120,6 +116,12 @@ def _touched_now(cursor: Cursor, dialect: Dialect, ids: Sequence[str], as_of: da
                                    f"AND f.{INTRODUCING} AND {current}", params):
         introduced.setdefault(r["negotiation_id"], set()).add((r["kind"], r["key"]))
     return totals, introduced
+
+
+def _timeline_whole(cursor: Cursor, dialect: Dialect) -> bool:
+    """Whether the timeline index can be read: asked of the catalog first, since on PostgreSQL a
+    query of a missing table fails the whole transaction (an append's, when the hook recounts)."""
+    return table_exists(cursor, dialect, timeline_index.TABLE) and timeline_index.whole(cursor, dialect)
 
 
 def _head(cursor: Cursor, dialect: Dialect, negotiation_id: str, known_at: datetime | None) -> dict[str, int]:
@@ -156,10 +158,7 @@ def _add_day(cursor: Cursor, dialect: Dialect, found: dict[str, tuple[int, int]]
              first_us: int, last_us: int) -> dict[str, tuple[int, int]] | None:
     """`found` with the plain facts beginning between the two times added, or None when the
     timeline index that finds them is not whole."""
-    try:
-        if not timeline_index.whole(cursor, dialect):
-            return None
-    except PersistenceError:
+    if not _timeline_whole(cursor, dialect):
         return None
     beginning, params = timeline_index.beginning_between(ids, first_us, last_us)
     added = dict(found)
