@@ -10,10 +10,14 @@ from domain import jsonfast
 from domain.storage.dialect import Dialect
 from domain.storage.writes import Cursor
 
-from projections.entities import is_correction, last_position, since, states, view
+from projections.entities import NEGOTIATION_TYPES, is_correction, last_position, since, states, view
 from projections.store.loading import entity_events, rows
 from projections.store.negotiations import COUNT_NAMES, negotiation_at, own_fields
 from projections.store.schema import micros
+
+
+# What a negotiation's stored view holds besides its own fields (negotiations.negotiations_at).
+_NOT_OWN = ("counts", "version", "position")
 
 
 def refresh_entity(cursor: Cursor, dialect: Dialect, negotiation_id: str, kind: str, key: str,
@@ -44,9 +48,15 @@ def refresh_negotiation(cursor: Cursor, dialect: Dialect, negotiation_id: str,
 
 def _moved_on(cursor: Cursor, dialect: Dialect, negotiation_id: str, stored: dict[str, Any],
               new: Sequence[dict[str, Any]], moved: dict[str, int]) -> dict[str, Any] | None:
-    own = own_fields(cursor, dialect, negotiation_id)
-    if own is None:
-        return None
+    if any(e["type"] in NEGOTIATION_TYPES or is_correction(e) for e in new):
+        own = own_fields(cursor, dialect, negotiation_id)
+        if own is None:
+            return None
+    else:
+        # None of them is about the negotiation's own fields (a correction may be, through its
+        # target): those stored are still right, and folding its own events again for every
+        # statement cost a query and a fold per append.
+        own = {k: v for k, v in stored.items() if k not in _NOT_OWN}
     counts = dict(stored["counts"])
     for event in new:
         if event["type"] == "record.retracted":
