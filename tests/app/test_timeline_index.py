@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -260,6 +261,18 @@ def _replayed(stream: list[dict[str, Any]], nid: str) -> list[Any]:
             replayed_changes(nid, stream, parse_instant("2025-04-05"), parse_instant("2025-04-15"), None)]
 
 
+@contextmanager
+def restarted_whole(settings: Settings, nid: str) -> Iterator[tuple[ReadModels, list[dict[str, Any]]]]:
+    """The services started again: the start has made the index whole, and it is used."""
+    services = Services.open(settings)
+    try:
+        models = ReadModels(services.log)
+        assert index_is_used(models, nid)
+        yield models, services.log.stream(nid)
+    finally:
+        services.close()
+
+
 @pytest.mark.parametrize("damage", list(DAMAGE))
 def test_a_damaged_timeline_index_is_not_trusted_and_the_next_start_makes_it_whole(
         settings: Settings, damage: str) -> None:
@@ -303,18 +316,13 @@ def test_an_index_of_the_shape_before_the_span_classes_is_rebuilt_at_the_next_st
         assert not index_is_used(ReadModels(services.log), nid)
     finally:
         services.close()
-    services = Services.open(settings)
-    try:
-        models, stream = ReadModels(services.log), services.log.stream(nid)
-        assert index_is_used(models, nid)
+    with restarted_whole(settings, nid) as (models, stream):
         for start in ("2025-06-30T12:00:00Z", "2025-07-01", "2025-07-02", "2025-07-03"):
             wanted = TimelineFilter(start=parse_valid_time(start).start)
             assert served_pages(models, nid, wanted, 3) == replayed_pages(stream, wanted, 3)
         from_july = [i["text"] for i in models.timeline(nid, TimelineFilter(start=parse_valid_time("2025-07").start),
                                                           limit=20)["items"]]
         assert from_july == [f"Statement {n}." for n in (3, 4, 5, 6, 7, 8, 9)]
-    finally:
-        services.close()
 
 
 def test_the_online_rebuild_rebuilds_the_timeline_index(settings: Settings) -> None:
@@ -391,14 +399,9 @@ def test_a_catch_up_over_corrections_made_out_of_turn_gives_each_its_known_at(se
         assert not index_is_used(ReadModels(services.log), nid)  # behind: the first was not indexed
     finally:
         services.close()
-    services = Services.open(settings)
-    try:
-        models, stream = ReadModels(services.log), services.log.stream(nid)
-        assert index_is_used(models, nid)
+    with restarted_whole(settings, nid) as (models, stream):
         between = TimelineFilter(known_at=parse_instant(first["recorded_at"]))
         assert [i["text"] for i in models.timeline(nid, between, limit=5)["items"][1:4]] == \
             ["Statement 2.", "Statement 3.", "Statement 0."]
         for wanted in (between, TimelineFilter(), TimelineFilter(start=parse_instant("2025-06-04"))):
             assert served_pages(models, nid, wanted, 2) == replayed_pages(stream, wanted, 2)
-    finally:
-        services.close()
