@@ -15,10 +15,14 @@ from psycopg import Cursor as PgCursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL
 
+from domain.storage import sqlite_statements
 from domain.storage.dialect import POSTGRES, SQLITE
 from domain.storage.statement_cursor import StatementCursor
 from domain.storage.tables import create_statements
 from domain.storage.writes import PendingWrite, write_beside_events
+
+# Before any datastore of these recorders opens a connection.
+sqlite_statements.install()
 
 
 # Set on every connection the pool opens. A checkpoint copies the WAL into the database file
