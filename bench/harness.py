@@ -79,7 +79,9 @@ def real_server(db: str) -> Process:
 
 
 def cli(*args: str) -> str:
-    done = subprocess.run([CLI, *args], capture_output=True, text=True, check=True)
+    done = subprocess.run([CLI, *args], capture_output=True, text=True)
+    if done.returncode != 0:  # what the command said is the only clue to why
+        raise RuntimeError(f"negotiation-log {' '.join(args)} exited {done.returncode}: {done.stderr[-2000:]}")
     return done.stdout
 
 
