@@ -119,10 +119,7 @@ class TimelineIndex:
         cursor.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} (negotiation_id TEXT NOT NULL, position {i} NOT NULL, "
                        f"source_position {i} NOT NULL, from_us {i} NOT NULL, until_us {i} NOT NULL, long {i} NOT NULL, "
                        f"type TEXT NOT NULL, family TEXT NOT NULL, known_from_us {i} NOT NULL, "
-                       f"known_until_us {i} NOT NULL, PRIMARY KEY (position, source_position))"
-                       # On SQLite one B-tree keyed by the primary key, not a table and its index:
-                       # an append writes pages of two B-trees (with the order index), not three.
-                       + (" WITHOUT ROWID" if dialect.name == "sqlite" else ""))
+                       f"known_until_us {i} NOT NULL, PRIMARY KEY (position, source_position))")
         cursor.execute(f"CREATE INDEX IF NOT EXISTS nl_timeline_order ON {TABLE} "
                        "(negotiation_id, long, from_us, position)")
 

@@ -54,12 +54,10 @@ def create_statements(d: Dialect, *, indexes: bool = True) -> list[str]:
         f"negotiation_id TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, since_us {i} NOT NULL, "
         f"position {i} NOT NULL, body TEXT NOT NULL, PRIMARY KEY (negotiation_id, kind, key))",
         "CREATE TABLE IF NOT EXISTS nl_read_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
-        # How many plain facts begin on each day of valid time (projections.store.counts). On
-        # SQLite, one B-tree keyed by the primary key rather than a table and its index: an
-        # append touches a page of one, not of two.
+        # How many plain facts begin on each day of valid time (projections.store.counts). A
+        # rowid table, as every read model: a rebuild empties big old tables by rowid.
         f"CREATE TABLE IF NOT EXISTS nl_read_counts (negotiation_id TEXT NOT NULL, day_us {i} NOT NULL, "
-        f"events {i} NOT NULL, statements {i} NOT NULL, PRIMARY KEY (negotiation_id, day_us))"
-        + (" WITHOUT ROWID" if d.name == "sqlite" else ""),
+        f"events {i} NOT NULL, statements {i} NOT NULL, PRIMARY KEY (negotiation_id, day_us))",
     ] + (index_statements() if indexes else [])
 
 

@@ -11,6 +11,8 @@ import pytest
 
 from api.services import Services
 from projections.audit_index import AuditIndex
+from projections.target_index import TargetIndex
+from projections.timeline_index import TimelineIndex
 from projections.store import rebuild as rebuilding
 from projections.store.queries import ReadModels
 from projections.store.rebuild import rebuild
@@ -53,3 +55,22 @@ def test_a_rebuild_in_pages_of_any_size_gives_the_views_appending_gave(services:
     for nid in nids:
         assert stored_everything(models, nid) == before[nid] == replayed_everything(nid, services.log.stream(nid))
     assert [dict(r) for r in db.query("SELECT * FROM nl_audit ORDER BY position")] == audit
+
+
+def test_old_tables_of_any_size_are_emptied_in_steps_and_dropped(services: Services,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every read-model table a rebuild replaces, however it is keyed, is emptied a few rows at a
+    time once it holds more than DROP_AT_ONCE rows, and dropped."""
+    nid = open_negotiation(services)
+    run(services, nid, history(random.Random(5), 60))
+    models = ReadModels(services.log)
+    before = stored_everything(models, nid)
+    monkeypatch.setattr(rebuilding, "DROP_AT_ONCE", 4)
+    monkeypatch.setattr(rebuilding, "CLEANUP_ROWS", 3)
+    db = services.log.database
+    rebuild(db, lambda n: None, also=[AuditIndex(), TargetIndex(), TimelineIndex()])
+    assert stored_everything(models, nid) == before
+    names = [r["name"] for r in db.query("SELECT name FROM sqlite_master WHERE type = 'table'")] \
+        if db.dialect.name == "sqlite" else [r["tablename"] for r in db.query("SELECT tablename FROM pg_tables")]
+    left = [n for n in names if n.endswith((rebuilding.SHADOW, rebuilding.OLD))]
+    assert left == []
