@@ -5,7 +5,9 @@ module reads as a cache of one statement: each statement but the one run last is
 again. An append runs some twenty distinct statements in its transaction (the event, its leaf
 and tree nodes, the indexes' and views' rows), so every one of them was compiled on every
 append: about a fifth of a single-event append's time. The library's connections are made
-with sqlite3's own kind of cache instead, of STATEMENTS statements.
+with a cache of STATEMENTS statements instead: more than an append runs (64 did as well as
+256 for a single-event append; the server's RSS after 1,000,000 appended events was 316 MB
+with either).
 
 The library names the module `sqlite3` and calls `sqlite3.connect`; it is handed a view of the
 module whose `connect` sets the cache size and which is the module in everything else."""
@@ -17,7 +19,7 @@ from typing import Any
 
 import eventsourcing.sqlite
 
-STATEMENTS = 256
+STATEMENTS = 64
 
 
 class _WithStatementCache:
