@@ -25,8 +25,21 @@ from projections.store.schema import INTRODUCERS, INTRODUCING, STATUS, TOUCHED, 
 from projections.store.shadow import table_exists
 
 COUNT_NAMES = {"round": "rounds", "dispute": "disputes", "proposal": "proposals", "commitment": "commitments"}
-_STATUS_TYPES = ", ".join(f"'{t}'" for t in negotiation.STATUS_BY_TYPE)
 _CORRECTIONS = ", ".join(f"'{t}'" for t in CORRECTION_TYPES)
+
+
+def _counted(cursor: Cursor, dialect: Dialect, rest: str, params: Sequence[Any]) -> dict[str, tuple[int, int]]:
+    """(events, statements) by negotiation of the facts `rest` (FROM ... WHERE ..., `f` the
+    events' index) selects."""
+    return {r["negotiation_id"]: (int(r["events"]), int(r["statements"] or 0)) for r in rows(
+        cursor, dialect, "SELECT f.negotiation_id, COUNT(*) AS events, SUM(CASE WHEN f.type = 'statement.issued' "
+                         f"THEN 1 ELSE 0 END) AS statements {rest} GROUP BY f.negotiation_id", params)}
+
+
+def _touched_of(marks: str) -> str:
+    """The facts of the negotiations (`marks` their placeholders) that corrections touched, or
+    that are corrections: through the partial index of them, a few and not every event."""
+    return f"f.position IN (SELECT position FROM nl_read_events WHERE negotiation_id IN ({marks}) AND ({TOUCHED}))"
 
 
 def negotiation_at(cursor: Cursor, dialect: Dialect, negotiation_id: str, *, as_of: datetime | None = None,
@@ -54,7 +67,9 @@ def negotiations_at(cursor: Cursor, dialect: Dialect, negotiation_ids: Sequence[
     # Facts no correction or retraction ever touched read as recorded: counted by day, or in SQL.
     plain = (f"{among}AND f.corrected = 0 AND f.retracted = 0 AND f.type NOT IN ({_CORRECTIONS}) " + axes_sql)
     params = [*ids, *axes_params]
-    totals = _plain_counts(cursor, dialect, ids, as_of, known_at, plain, params)
+    # What the timeline index answers for (asked once): only what the log now reads.
+    indexed = known_at is None and _timeline_whole(cursor, dialect)
+    totals = _plain_counts(cursor, dialect, ids, as_of, known_at, plain, params, indexed)
     keys: dict[str, set[tuple[str, str]]] = {nid: set() for nid in ids}
     # Through the partial index of the introducing events: as many rows as entities, not facts.
     for r in rows(cursor, dialect, "SELECT DISTINCT f.negotiation_id, t.kind, t.key FROM nl_read_events f JOIN "
@@ -63,13 +78,10 @@ def negotiations_at(cursor: Cursor, dialect: Dialect, negotiation_ids: Sequence[
         keys[r["negotiation_id"]].add((r["kind"], r["key"]))
     # The rest, the facts corrections touched: counted as the log now reads them, or replayed
     # with their corrections when a `known_at` asks what it read then.
-    now = _touched_now(cursor, dialect, ids, as_of) if known_at is None else None
+    now = _touched_now(cursor, dialect, ids, as_of) if indexed else None
     touched: dict[str, list[dict[str, Any]]] = {nid: [] for nid in ids}
     if now is None:
-        # Through the partial index of the events corrections touch: a few, not every event.
-        marks = ",".join("?" * len(ids))
-        for event in events_at(cursor, dialect, f"{among}AND f.position IN (SELECT position FROM nl_read_events "
-                                                f"WHERE negotiation_id IN ({marks}) AND ({TOUCHED}))", [*ids, *ids]):
+        for event in events_at(cursor, dialect, f"{among}AND {_touched_of(','.join('?' * len(ids)))}", [*ids, *ids]):
             touched[event["negotiation_id"]].append(event)
     for nid in ids:
         if own[nid] is None:
@@ -77,45 +89,34 @@ def negotiations_at(cursor: Cursor, dialect: Dialect, negotiation_ids: Sequence[
             continue
         events, statements = totals[nid]
         if now is not None:
-            (more, more_statements), introduced = now[0].get(nid, (0, 0)), now[1].get(nid, set())
-            events, statements = events + more, statements + more_statements
-            keys[nid].update(introduced)
+            events, statements = _plus((events, statements), now[0].get(nid, (0, 0)))
+            keys[nid].update(now[1].get(nid, set()))
         for fact in replay_input(touched[nid], as_of=as_of, known_at=known_at):
             events += 1
             statements += fact["type"] == "statement.issued"
             keys[nid].update((kind, key) for kind, types in INTRODUCERS.items() if fact["type"] in types
                              for key in FOLDS[kind].keys(fact))
-        counts = {name: sum(1 for k, _ in keys[nid] if k == kind) for kind, name in COUNT_NAMES.items()}
-        counts.update(statements=statements, events=events)
-        found[nid] = {**own[nid], "counts": counts, **heads[nid]}
+        tallies = {name: sum(1 for k, _ in keys[nid] if k == kind) for kind, name in COUNT_NAMES.items()}
+        tallies.update(statements=statements, events=events)
+        found[nid] = {**own[nid], "counts": tallies, **heads[nid]}
     return found
 
 
 def _touched_now(cursor: Cursor, dialect: Dialect, ids: Sequence[str], as_of: datetime | None) -> \
-        tuple[dict[str, tuple[int, int]], dict[str, set[tuple[str, str]]]] | None:
+        tuple[dict[str, tuple[int, int]], dict[str, set[tuple[str, str]]]]:
     """(events, statements) and the introduced entities of each negotiation's live facts that
     corrections touched, as the log now reads them: not retracted, and begun by `as_of` at the
-    time the last correction moved them to (the timeline index's current row). Counted in SQL,
-    no event decoded; None when the timeline index is not whole."""
-    if not _timeline_whole(cursor, dialect):
-        return None
-    marks = ",".join("?" * len(ids))
+    time the last correction moved them to (the timeline index's current row, which the caller
+    knows whole). Counted in SQL, no event decoded."""
     current, current_params = timeline_index.current_start("x.", as_of)
-    live = (f"FROM nl_read_events f JOIN {timeline_index.TABLE} x ON x.position = f.position "
-            f"WHERE f.position IN (SELECT position FROM nl_read_events WHERE negotiation_id IN ({marks}) "
-            f"AND ({TOUCHED})) AND f.retracted = 0 AND f.type NOT IN ({_CORRECTIONS}) AND {current}")
+    live = (f"JOIN {timeline_index.TABLE} x ON x.position = f.position WHERE {_touched_of(','.join('?' * len(ids)))} "
+            f"AND f.retracted = 0 AND f.type NOT IN ({_CORRECTIONS}) AND {current}")
     params = [*ids, *current_params]
-    totals = {r["negotiation_id"]: (int(r["events"]), int(r["statements"] or 0)) for r in rows(
-        cursor, dialect, "SELECT f.negotiation_id, COUNT(*) AS events, SUM(CASE WHEN f.type = 'statement.issued' "
-                         f"THEN 1 ELSE 0 END) AS statements {live}GROUP BY f.negotiation_id", params)}
     introduced: dict[str, set[tuple[str, str]]] = {}
     for r in rows(cursor, dialect, "SELECT DISTINCT f.negotiation_id, t.kind, t.key FROM nl_read_touches t JOIN "
-                                   f"nl_read_events f ON f.position = t.position JOIN {timeline_index.TABLE} x ON "
-                                   f"x.position = f.position WHERE f.position IN (SELECT position FROM nl_read_events "
-                                   f"WHERE negotiation_id IN ({marks}) AND ({TOUCHED})) AND f.retracted = 0 "
-                                   f"AND f.{INTRODUCING} AND {current}", params):
+                                   f"nl_read_events f ON f.position = t.position {live}AND f.{INTRODUCING}", params):
         introduced.setdefault(r["negotiation_id"], set()).add((r["kind"], r["key"]))
-    return totals, introduced
+    return _counted(cursor, dialect, f"FROM nl_read_events f {live}", params), introduced
 
 
 def _timeline_whole(cursor: Cursor, dialect: Dialect) -> bool:
@@ -135,40 +136,28 @@ def _head(cursor: Cursor, dialect: Dialect, negotiation_id: str, known_at: datet
 
 
 def _plain_counts(cursor: Cursor, dialect: Dialect, ids: Sequence[str], as_of: datetime | None,
-                  known_at: datetime | None, plain: str, params: Sequence[Any]) -> dict[str, tuple[int, int]]:
+                  known_at: datetime | None, plain: str, params: Sequence[Any],
+                  indexed: bool) -> dict[str, tuple[int, int]]:
     """(events, statements) of each negotiation's plain facts at the point: from the counts by
-    day, and the facts of the day `as_of` cuts through from the timeline index; counted in SQL
-    (every fact of the negotiations) when a `known_at` is given or either is not complete."""
-    found: dict[str, tuple[int, int]] | None = None
+    day, and the facts of the day `as_of` cuts through from the timeline index (if `indexed`);
+    counted in SQL (every fact of the negotiations) when a `known_at` is given or either cannot
+    be read."""
     if known_at is None and counts.complete(cursor, dialect):
         days, partial = counts.whole_days(cursor, dialect, ids, as_of)
-        found = {nid: days.get(nid, (0, 0)) for nid in ids}
-        if partial is not None and as_of is not None:
-            found = _add_day(cursor, dialect, found, ids, partial, micros(as_of))
-    if found is None:
-        found = {nid: (0, 0) for nid in ids}
-        for r in rows(cursor, dialect, "SELECT f.negotiation_id, COUNT(*) AS events, SUM(CASE WHEN f.type = "
-                                       f"'statement.issued' THEN 1 ELSE 0 END) AS statements FROM nl_read_events f "
-                                       f"WHERE {plain}GROUP BY f.negotiation_id", params):
-            found[r["negotiation_id"]] = (int(r["events"]), int(r["statements"] or 0))
-    return found
+        if partial is None or as_of is None:
+            return {nid: days.get(nid, (0, 0)) for nid in ids}
+        if indexed:
+            beginning, day_params = timeline_index.beginning_between(ids, partial, micros(as_of))
+            day = _counted(cursor, dialect, f"FROM nl_read_events f WHERE f.position IN ({beginning}) AND "
+                                            f"f.corrected = 0 AND f.retracted = 0 AND f.type NOT IN ({_CORRECTIONS})",
+                           day_params)
+            return {nid: _plus(days.get(nid, (0, 0)), day.get(nid, (0, 0))) for nid in ids}
+    found = _counted(cursor, dialect, f"FROM nl_read_events f WHERE {plain}", params)
+    return {nid: found.get(nid, (0, 0)) for nid in ids}
 
 
-def _add_day(cursor: Cursor, dialect: Dialect, found: dict[str, tuple[int, int]], ids: Sequence[str],
-             first_us: int, last_us: int) -> dict[str, tuple[int, int]] | None:
-    """`found` with the plain facts beginning between the two times added, or None when the
-    timeline index that finds them is not whole."""
-    if not _timeline_whole(cursor, dialect):
-        return None
-    beginning, params = timeline_index.beginning_between(ids, first_us, last_us)
-    added = dict(found)
-    for r in rows(cursor, dialect, "SELECT f.negotiation_id, COUNT(*) AS events, SUM(CASE WHEN f.type = "
-                                   "'statement.issued' THEN 1 ELSE 0 END) AS statements FROM nl_read_events f "
-                                   f"WHERE f.position IN ({beginning}) AND f.corrected = 0 AND f.retracted = 0 "
-                                   f"AND f.type NOT IN ({_CORRECTIONS}) GROUP BY f.negotiation_id", params):
-        events, statements = added[r["negotiation_id"]]
-        added[r["negotiation_id"]] = (events + int(r["events"]), statements + int(r["statements"] or 0))
-    return added
+def _plus(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:
+    return a[0] + b[0], a[1] + b[1]
 
 
 def decoded(cursor: Cursor, dialect: Dialect, statement: str, params: Sequence[Any]) -> list[dict[str, Any]]:
@@ -188,7 +177,7 @@ def open_at(negotiation_column: str, *, as_of: datetime | None = None,
         sql, params = sql + "AND (f.occurred_us <= ? OR f.corrected = 1) ", [*params, micros(as_of)]
     return (f"EXISTS (SELECT 1 FROM nl_read_touches t JOIN nl_read_events f ON f.position = t.position "
             f"WHERE t.negotiation_id = {negotiation_column} AND t.kind = 'negotiation' AND t.key = {negotiation_column} "
-            f"AND f.type IN ({_STATUS_TYPES}) {sql})"), params
+            f"AND f.{STATUS} {sql})"), params
 
 
 def few_open_at(cursor: Cursor, dialect: Dialect, *, as_of: datetime, known_at: datetime | None,
