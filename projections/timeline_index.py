@@ -320,7 +320,7 @@ def entities_in_window(cursor: Cursor, dialect: Dialect, negotiation_id: str, *,
 def current_start(table: str, as_of: datetime | None) -> tuple[str, list[Any]]:
     """A condition on a fact's row (`table` its alias and a dot) keeping the row of what the log
     now reads, if the fact begins by `as_of` then."""
-    sql, params = f"{table}known_until_us = ? ", [FOREVER]
+    sql, params = _known(None, table)
     if as_of is not None:
         sql, params = sql + f"AND {table}from_us <= ? ", [*params, micros(as_of)]
     return sql, params
