@@ -58,6 +58,10 @@ class Fact:
     entity: tuple[str, str] | None = None
     members: list[dict[str, Any]] = field(default_factory=list)  # participants it introduces
     leaves: str | None = None  # participant id of participant.left
+    # Its entry in a snapshot (domain.snapshots), encoded the first time one is taken: a
+    # negotiation may keep tens of thousands of facts, and a snapshot would otherwise encode
+    # every one of them again each time. Whatever changes the fact clears it.
+    encoded: bytes | None = field(default=None, compare=False, repr=False)
 
 
 def entity_of(event_type: str, fields: dict[str, Any]) -> tuple[str, str] | None:
@@ -216,11 +220,12 @@ class Knowledge:
         if fact is None:  # not kept: the rules read only its entity, which cannot be corrected
             return
         if journal is not None:
-            start, members = fact.start, fact.members
+            start, members, encoded = fact.start, fact.members, fact.encoded
 
             def unchange() -> None:
-                fact.start, fact.members = start, members
+                fact.start, fact.members, fact.encoded = start, members, encoded
             journal.append(unchange)
+        fact.encoded = None
         if "occurred_at" in changes:
             fact.start = parse_valid_time(changes["occurred_at"]).start
         if "participants" in changes:
