@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from eventsourcing.persistence import StoredEvent
 
+from domain import jsonfast
 from domain.erasure import ERASURE_TYPE
 from domain.leaves import leaf_bytes
 from domain.merkle import Frontier, leaf_hash
@@ -117,8 +118,8 @@ def write_beside_events(cursor: Cursor, dialect: Dialect, stored_events: Sequenc
         event["hash"] = hashed.hex()
         events.append(event)
         leaf_rows.append((position, event["log_index"], event["event_id"], event["recorded_at"], hashed,
-                          json.dumps(committed.salts, separators=(",", ":")),
-                          json.dumps(committed.erased, separators=(",", ":")) if committed.erased else None))
+                          jsonfast.dumps(committed.salts).decode(),
+                          jsonfast.dumps(committed.erased).decode() if committed.erased else None))
     cursor.executemany(  # type: ignore[attr-defined]
         dialect.sql("INSERT INTO nl_leaves (position, log_index, event_id, recorded_at, leaf_hash, salts, erased) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?)"), leaf_rows)
