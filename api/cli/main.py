@@ -34,6 +34,7 @@ from projections.store.rebuild import log_size, rebuild as rebuild_read_models
 from projections.target_index import TargetIndex
 from projections.timeline_index import TimelineIndex
 
+from api.cli.collector import tune_for_serving
 from api.cli.db_guard import missing_log
 from api.cli.log_files import BadInput, read_note, verifier
 from api.cli.transfer import ImportFailed, import_events
@@ -151,6 +152,7 @@ def serve(
         err.print(f"At most {connections} connections (not {settings.max_connections}): the open-file limit is "
                   f"{resource.getrlimit(resource.RLIMIT_NOFILE)[0]}; raise it with ulimit -n.", highlight=False)
     limits = HttpLimits(settings.max_header_bytes, settings.header_timeout, connections)
+    tune_for_serving()
     try:
         uvicorn.run(app_, host=host, port=port, log_level="info", access_log=access_log,
                     proxy_headers=proxy_headers, forwarded_allow_ips=forwarded_allow_ips,
