@@ -113,6 +113,11 @@ class TimelineIndex:
     tables = (TABLE,)
 
     def create_tables(self, cursor: Cursor, dialect: Dialect) -> None:
+        self._create_table(cursor, dialect)
+        self.finish(cursor, dialect)
+
+    @staticmethod
+    def _create_table(cursor: Cursor, dialect: Dialect) -> None:
         i = dialect.integer
         # `long` holds the span class (named when there were two): a writer of an older version
         # still writes its rows, under a mark of its own shape, and the next start replaces them.
@@ -120,16 +125,18 @@ class TimelineIndex:
                        f"source_position {i} NOT NULL, from_us {i} NOT NULL, until_us {i} NOT NULL, long {i} NOT NULL, "
                        f"type TEXT NOT NULL, family TEXT NOT NULL, known_from_us {i} NOT NULL, "
                        f"known_until_us {i} NOT NULL, PRIMARY KEY (position, source_position))")
+
+    def finish(self, cursor: Cursor, dialect: Dialect) -> None:
+        # Its rows are found by position (the primary key) while it is filled: a rebuild that
+        # may leaves this to the end, one sorted build rather than kept in step page by page.
         cursor.execute(f"CREATE INDEX IF NOT EXISTS nl_timeline_order ON {TABLE} "
                        "(negotiation_id, long, from_us, position)")
 
-    def finish(self, cursor: Cursor, dialect: Dialect) -> None:
-        pass  # its index is kept in step from the start: one row per fact, and few of them move
-
     def reset(self, cursor: Cursor, dialect: Dialect) -> None:
-        """Empties the index, inside a rebuild's (or a catch-up's) transaction that refills it."""
+        """Empties the index, inside a rebuild's (or a catch-up's) transaction that refills it;
+        without its secondary index until `finish` (or the next `create_tables`)."""
         cursor.execute(f"DROP TABLE IF EXISTS {TABLE}")
-        self.create_tables(cursor, dialect)
+        self._create_table(cursor, dialect)
         cursor.execute(dialect.sql(f"INSERT INTO {TABLE} (negotiation_id, position, source_position, from_us, until_us, "
                                    "long, type, family, known_from_us, known_until_us) "
                                    "VALUES ('', 0, 0, 0, 0, 0, ?, '', 0, 0)"), (SHAPE,))
@@ -170,6 +177,7 @@ class TimelineIndex:
                 mark, head = _mark_and_head(cursor, dialect)
                 if mark is None or mark > head:
                     self.reset(cursor, dialect)
+                    self.finish(cursor, dialect)  # kept in step: this may be its last step
                     mark = 0
                 page = events_after(cursor, dialect, mark, CHUNK)
                 if page:

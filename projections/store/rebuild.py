@@ -6,8 +6,11 @@ transaction.
    are created empty, and filled from the log a page at a time through the very code that
    keeps the live ones (projections.store.shadow rewrites the table names), in transactions
    of at most STEP_SECONDS of work. On SQLite, where any write waits for the one writer, that
-   bounds how long an append waits; on PostgreSQL appends never wait for these tables, so
-   their secondary indexes are built once at the end of the fill rather than kept in step.
+   bounds how long an append waits. Their secondary indexes are built once at the end of the
+   fill rather than kept in step page by page where no append waits for that: on PostgreSQL
+   appends never wait for these tables, and on SQLite no other process may have the file
+   open (then each index is built in a write of its own, a second or so at a million events,
+   should a server start meanwhile).
 2. Each negotiation's counts are computed once, then appends made meanwhile are applied the
    way an append applies them, until less than a page remains.
 3. The switch: holding the write lock (the events table's on PostgreSQL, the database's on
@@ -15,7 +18,8 @@ transaction.
    place, all in one transaction. Readers see the old read models or the new ones, never a
    half-built one. On PostgreSQL a rename that cannot have its table within SWITCH_LOCK_TIMEOUT
    (a long read) gives up, and the switch is tried again after another catch-up.
-4. The old tables are dropped (on SQLite emptied in steps first, so no single write is long).
+4. The old tables are dropped (on SQLite a big one loses its indexes first, then is emptied
+   in steps, so no single write is long).
 
 A rebuild that dies leaves only shadow or old tables, which the next one drops first."""
 
@@ -123,25 +127,45 @@ def rebuild(database: Database, progress: Callable[[int], None] = lambda n: None
     tables = [*schema.TABLES, *(t for index in also for t in index.tables)]
     _drop(database, [t + suffix for t in tables for suffix in (SHADOW, OLD)])
     shadow = _Shadow(database, tables)
+    indexes_at_end = dialect.name == "postgres" or not others_have_it_open(_file(database))
     with shadow.step() as cursor:
-        reset(cursor, dialect, indexes=dialect.name == "sqlite")
+        reset(cursor, dialect, indexes=not indexes_at_end)
         for index in also:
             index.reset(cursor, dialect)
-            if dialect.name == "sqlite":
+            if not indexes_at_end:
                 index.finish(cursor, dialect)  # kept in step from here on, never built in one long write
     seen: set[Entity] = set()
     replayed = _fill(shadow, also, progress, seen)
-    with shadow.step() as cursor:
-        if dialect.name == "postgres":
-            for statement in schema.index_statements():
-                cursor.execute(statement)
-            for index in also:
-                index.finish(cursor, dialect)
+    if indexes_at_end:
+        _build_indexes(shadow, also)
     _count(shadow, sorted({nid for nid, kind, _ in seen if kind == "negotiation"}))
     replayed += _catch_up(shadow, also, progress, until_less_than=REBUILD_PAGE)
     replayed += _switch(shadow, also, progress)
     _drop(database, [t + OLD for t in tables])
     return replayed
+
+
+def _build_indexes(shadow: _Shadow, also: Sequence[Rebuildable]) -> None:
+    """The copies' secondary indexes, after the fill: all in one transaction on PostgreSQL,
+    each in one of its own on SQLite."""
+    dialect = shadow.dialect
+    builds = [*(_statement(s) for s in schema.index_statements()), *(_finish(index, dialect) for index in also)]
+    if dialect.name == "postgres":
+        with shadow.step() as cursor:
+            for build in builds:
+                build(cursor)
+        return
+    for build in builds:
+        with shadow.step() as cursor:
+            build(cursor)
+
+
+def _statement(statement: str) -> Callable[[Cursor], None]:
+    return lambda cursor: cursor.execute(statement)
+
+
+def _finish(index: Rebuildable, dialect: Dialect) -> Callable[[Cursor], None]:
+    return lambda cursor: index.finish(cursor, dialect)
 
 
 def _pages(shadow: _Shadow, cursor: Cursor, after: int, *, bounded: bool = True) -> Iterator[list[dict[str, Any]]]:
@@ -238,6 +262,13 @@ def _drop(database: Database, tables: Sequence[str]) -> None:
             big = dialect.name == "sqlite" and bool(rows(cursor, dialect, f"SELECT COUNT(*) AS n FROM (SELECT 1 FROM "
                                                                         f"{table} LIMIT {DROP_AT_ONCE + 1})")[0]["n"]
                                                    > DROP_AT_ONCE)
+        if big:
+            # Each row deleted would also be taken out of every index on it, one entry at a
+            # time: dropped first, an index frees its pages in one short write of its own.
+            for name in _indexes_of(database, table):
+                with database.write_transaction() as cursor:
+                    cursor.execute(f"DROP INDEX IF EXISTS {name}")
+                pause(database)
         while big:
             with database.write_transaction() as cursor:
                 cursor.execute(f"DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} LIMIT ?)",
@@ -248,3 +279,9 @@ def _drop(database: Database, tables: Sequence[str]) -> None:
         with database.write_transaction() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
         pause(database)
+
+
+def _indexes_of(database: Database, table: str) -> list[str]:
+    """The SQLite table's indexes that can be dropped (not those of its constraints)."""
+    return [r["name"] for r in database.query(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name", [table])]
