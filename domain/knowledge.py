@@ -61,7 +61,7 @@ class Fact:
     # Its entry in a snapshot (domain.snapshots), encoded the first time one is taken: a
     # negotiation may keep tens of thousands of facts, and a snapshot would otherwise encode
     # every one of them again each time. Whatever changes the fact clears it.
-    encoded: bytes | None = field(default=None, compare=False, repr=False)
+    encoded: str | None = field(default=None, compare=False, repr=False)
 
 
 def entity_of(event_type: str, fields: dict[str, Any]) -> tuple[str, str] | None:

@@ -75,7 +75,7 @@ def take(negotiation_id: str, version: int, event_id: str, created_on: datetime,
         "created_on": created_on.isoformat(),
         "modified_on": modified_on.isoformat(),
         "workspace": workspace,
-        "facts": orjson.Fragment(b"[" + b",".join(map(_fact_entry, facts)) + b"]"),
+        "facts": orjson.Fragment("[" + ",".join(map(_fact_entry, facts)) + "]"),
         "live": [[kind, key, count] for (kind, key), count in knowledge.live.items()],
         "retracted": sorted(knowledge.retracted),
         "corrections": knowledge.correction_ids,
@@ -86,12 +86,13 @@ def take(negotiation_id: str, version: int, event_id: str, created_on: datetime,
 _VERSION = attrgetter("version")
 
 
-def _fact_entry(fact: Fact) -> bytes:
-    """The fact's entry, as `restore` reads it back, encoded once per fact (see Fact.encoded)."""
+def _fact_entry(fact: Fact) -> str:
+    """The fact's entry, as `restore` reads it back, encoded once per fact (see Fact.encoded).
+    Kept as text: the bytes orjson returns hold a 4 KiB buffer each, however short."""
     if fact.encoded is None:
         fact.encoded = jsonfast.dumps([fact.event_id, fact.type, fact.version, fact.start.isoformat(),
                                        list(fact.entity) if fact.entity else None,
-                                       [_member(m) for m in fact.members], fact.leaves])
+                                       [_member(m) for m in fact.members], fact.leaves]).decode()
     return fact.encoded
 
 
