@@ -34,7 +34,7 @@ from projections.store.rebuild import log_size, rebuild as rebuild_read_models
 from projections.target_index import TargetIndex
 from projections.timeline_index import TimelineIndex
 
-from api.cli.collector import tune_for_serving
+from api.cli.memory import tune_for_serving
 from api.cli.db_guard import missing_log
 from api.cli.log_files import BadInput, read_note, verifier
 from api.cli.transfer import ImportFailed, import_events
