@@ -24,7 +24,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
@@ -240,6 +239,8 @@ class KeySet:
         return raw
 
     def _fetch(self) -> bytes:
+        import httpx  # only a server given an https:// key set needs it (4.5 MB resident)
+
         try:
             with httpx.stream("GET", self.source, timeout=self.fetch_timeout, follow_redirects=False,
                               headers={"Accept": "application/json"}) as response:

@@ -4,8 +4,6 @@ database that does not exist yet, rather than report on an empty one they just m
 
 from __future__ import annotations
 
-import psycopg
-
 from domain.storage.backend import is_postgres
 from domain.storage.dialect import POSTGRES
 from domain.storage.files import sqlite_file
@@ -16,6 +14,8 @@ def missing_log(db: str) -> str | None:
     how = (f"negotiation-log serve --db {db} creates one (so does `negotiation-log token create NAME --role ROLE "
            f"--db {db}`); check the path, or NEGOTIATION_LOG_DB")
     if is_postgres(db):
+        import psycopg  # not for a SQLite file
+
         try:
             with psycopg.connect(db, connect_timeout=10) as conn:
                 found = conn.execute("SELECT to_regclass(%s) IS NOT NULL", [POSTGRES.events_table]).fetchone()

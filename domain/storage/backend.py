@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-import psycopg
 from eventsourcing.persistence import OperationalError
 from eventsourcing.utils import get_topic
+
+if TYPE_CHECKING:
+    import psycopg
 
 
 def is_postgres(db: str) -> bool:
@@ -19,8 +21,6 @@ def eventsourcing_env(db: str, *, pool_size: int = 5, lock_timeout: int = 5,
                       connect_timeout: int = 5, password: str | None = None) -> dict[str, str]:
     """The eventsourcing environment for `db`, with our recorder classes plugged in. `password`
     is used when the URL carries none: given apart, it needs no URL escaping."""
-    from domain.storage.recorders import PostgresLogRecorder, SQLiteLogRecorder
-
     common = {
         # Aggregates are only touched by the writer, under its lock, so the cache can hand
         # out the cached object itself. What a refused request (or a save another process
@@ -29,6 +29,8 @@ def eventsourcing_env(db: str, *, pool_size: int = 5, lock_timeout: int = 5,
         "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",
     }
     if not is_postgres(db):
+        from domain.storage.recorders import SQLiteLogRecorder
+
         return {
             **common,
             # One server process writes a SQLite file, so its cached aggregates are current and
@@ -41,6 +43,8 @@ def eventsourcing_env(db: str, *, pool_size: int = 5, lock_timeout: int = 5,
             "SQLITE_LOCK_TIMEOUT": str(lock_timeout),
             "APPLICATION_RECORDER_TOPIC": get_topic(SQLiteLogRecorder),
         }
+    from domain.storage.postgres_recorder import PostgresLogRecorder
+
     url = urlsplit(db)
     return {
         **common,
@@ -62,6 +66,8 @@ def postgres_connection(env: Mapping[str, str], *, application_name: str = "nego
     """A connection of its own (not from eventsourcing's pool) to the database of `env`, as
     built above, in autocommit mode: for session-level state such as an advisory lock or a
     LISTEN. An unreachable server raises eventsourcing's OperationalError, as the pool does."""
+    import psycopg
+
     try:
         return psycopg.connect(
             dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"],
