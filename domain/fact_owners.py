@@ -38,6 +38,11 @@ class FactOwners:
         self._entity = array("l")  # index into _entities, or _GONE once forgotten
         self._other: dict[str, Entity] = {}
 
+    def known(self, entity: Entity) -> Entity:
+        """The equal entity already held, if any (else `entity` itself)."""
+        number = self._numbers.get(entity)
+        return entity if number is None else self._entities[number]
+
     def add(self, event_id: str, entity: Entity, journal: Journal = None) -> None:
         number = self._numbers.get(entity)
         if number is None:

@@ -6,7 +6,7 @@ judged by when it happened, not by when it was recorded."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -56,7 +56,8 @@ class Fact:
     version: int
     start: datetime
     entity: tuple[str, str] | None = None
-    members: list[dict[str, Any]] = field(default_factory=list)  # participants it introduces
+    # The participants it introduces; most facts introduce none, and share one empty tuple.
+    members: Sequence[dict[str, Any]] = ()
     leaves: str | None = None  # participant id of participant.left
     # Its entry in a snapshot (domain.snapshots), encoded the first time one is taken: a
     # negotiation may keep tens of thousands of facts, and a snapshot would otherwise encode
@@ -76,7 +77,7 @@ def entity_of(event_type: str, fields: dict[str, Any]) -> tuple[str, str] | None
 
 def fact_from_record(record: dict[str, Any], version: int) -> Fact:
     event_type = record["type"]
-    members: list[dict[str, Any]] = []
+    members: Sequence[dict[str, Any]] = ()
     if event_type == "negotiation.opened":
         members = list(record.get("participants", []))
     elif event_type == "participant.joined":
@@ -167,7 +168,9 @@ class Knowledge:
         journal = self._journal
         if event_type in KEPT_TYPES:
             fact = fact_from_record(record, version)
-            entity = fact.entity
+            # The entity as the facts counted before it named it: one (kind, key) per entity
+            # rather than one per kept fact, in a negotiation of tens of thousands of them.
+            entity = fact.entity = self.others.known(fact.entity) if fact.entity else None
             if journal is not None:
                 journal.append(_restorer(self.facts, fact.event_id))
             self.facts[fact.event_id] = fact

@@ -116,17 +116,20 @@ def restore(snapshot: Snapshot, before: StoredBefore) -> Restored:
         if state["shape"] != SHAPE:
             raise Unusable(f"its state is of shape {state['shape']}")
         k = Knowledge()
+        k.live = {(str(kind), str(key)): int(count) for kind, key, count in state["live"]}
+        held = {entity: entity for entity in k.live}
         for event_id, event_type, version, start, entity, members, leaves in state["facts"]:
+            if entity:
+                entity = (str(entity[0]), str(entity[1]))
+                entity = held.setdefault(entity, entity)  # one (kind, key) per entity
             fact = Fact(event_id=str(event_id), type=str(event_type), version=int(version),
-                        start=datetime.fromisoformat(start),
-                        entity=(str(entity[0]), str(entity[1])) if entity else None,
-                        members=[_member(m) for m in members], leaves=None if leaves is None else str(leaves))
+                        start=datetime.fromisoformat(start), entity=entity or None,
+                        members=[_member(m) for m in members] or (), leaves=None if leaves is None else str(leaves))
             if fact.version > snapshot.version:
                 raise Unusable(f"a fact of version {fact.version} in a snapshot of version {snapshot.version}")
             k.facts[fact.event_id] = fact
             if fact.entity:
                 k.by_entity.setdefault(fact.entity, []).append(fact.event_id)
-        k.live = {(str(kind), str(key)): int(count) for kind, key, count in state["live"]}
         k.retracted = {str(event_id) for event_id in state["retracted"]}
         k.correction_ids = {str(target): [str(c) for c in ids] for target, ids in state["corrections"].items()}
         k.unread_corrections = set(k.correction_ids)
