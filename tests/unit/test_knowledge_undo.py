@@ -42,12 +42,18 @@ def random_record(rng: random.Random, ids: list[str]) -> dict[str, Any]:
     return record
 
 
+def opened() -> Knowledge:
+    """The knowledge of a negotiation just opened (version 1), with one party."""
+    k = Knowledge()
+    k.learn({"type": "negotiation.opened", "event_id": str(uuid.uuid4()), "occurred_at": "2025-01",
+             "participants": [{"id": "p1", "name": "One", "role": "party"}]}, 1)
+    return k
+
+
 @pytest.mark.parametrize("seed", range(30))
 def test_undo_to_a_mark_restores_the_knowledge_as_it_was(seed: int) -> None:
     rng = random.Random(seed)
-    k, ids = Knowledge(), []
-    k.learn({"type": "negotiation.opened", "event_id": str(uuid.uuid4()), "occurred_at": "2025-01",
-             "participants": [{"id": "p1", "name": "One", "role": "party"}]}, 1)
+    k, ids = opened(), []
     version = 1
     for _ in range(rng.randint(0, 15)):  # learned before the journal: replayed from storage
         version += 1

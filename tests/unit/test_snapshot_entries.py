@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import random
-import uuid
 from datetime import datetime, timezone
 from typing import Any
 
@@ -14,7 +13,7 @@ import pytest
 
 from domain import snapshots
 from domain.knowledge import Knowledge
-from tests.unit.test_knowledge_undo import random_record
+from tests.unit.test_knowledge_undo import opened, random_record
 
 AT = datetime(2025, 1, 1, tzinfo=timezone.utc)
 
@@ -35,9 +34,7 @@ def taken(k: Knowledge, version: int) -> dict[str, Any]:
 @pytest.mark.parametrize("seed", range(40))
 def test_every_snapshot_reads_as_the_facts_read_now(seed: int) -> None:
     rng = random.Random(seed)
-    k, ids = Knowledge(), []
-    k.learn({"type": "negotiation.opened", "event_id": str(uuid.uuid4()), "occurred_at": "2025-01",
-             "participants": [{"id": "p1", "name": "One", "role": "party"}]}, 1)
+    k, ids = opened(), []
     k.keep_journal()
     version, checked = 1, 0
     for _ in range(12):
