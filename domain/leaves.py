@@ -20,7 +20,7 @@ import binascii
 import hashlib
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import orjson
@@ -51,40 +51,30 @@ def b64url(data: bytes) -> str:
     return binascii.b2a_base64(data, newline=False).translate(_URLSAFE).rstrip(b"=").decode("ascii")
 
 
-def committed_fields(event: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
+def committed_fields(event: Mapping[str, Any]) -> list[tuple[str, Any]]:
     """(name, value) of every committed field the event still carries, `sources` entry by
-    entry. An erased field is absent, an erased source entry is null: neither is yielded."""
+    entry. An erased field is absent, an erased source entry is null: neither is given. A list
+    rather than a generator: this runs for every event appended."""
+    fields = []
     for name, value in event.items():
         if name in _NOT_FIELDS:
             continue
-        if name == "sources":
-            if isinstance(value, list):  # a stored event from before v2 may hold null
-                for i, entry in enumerate(value):
-                    if entry is not None:
-                        yield f"sources[{i}]", entry
-            continue
-        yield name, value
+        if name != "sources":
+            fields.append((name, value))
+        elif isinstance(value, list):  # a stored event from before v2 may hold null
+            fields += [(f"sources[{i}]", entry) for i, entry in enumerate(value) if entry is not None]
+    return fields
 
 
 def committed_names(event: Mapping[str, Any]) -> list[str]:
-    names = []
-    for name, value in event.items():  # committed_fields, inlined: this runs for every event appended
-        if name in _NOT_FIELDS:
-            continue
-        if name != "sources":
-            names.append(name)
-        elif isinstance(value, list):
-            names += [f"sources[{i}]" for i, entry in enumerate(value) if entry is not None]
-    return names
+    return [name for name, _ in committed_fields(event)]
 
 
 def new_salts(names: Iterable[str]) -> dict[str, str]:
     """A fresh salt per name, from one read of the system's random source."""
     names = list(names)
     raw = os.urandom(SALT_BYTES * len(names))
-    # b64url of 16 bytes: 22 characters once the two padding "=" are dropped.
-    return {name: _b2a(raw[i * SALT_BYTES:(i + 1) * SALT_BYTES], newline=False).translate(_URLSAFE)[:22].decode()
-            for i, name in enumerate(names)}
+    return {name: b64url(raw[i * SALT_BYTES:(i + 1) * SALT_BYTES]) for i, name in enumerate(names)}
 
 
 def disclosure_bytes(salt: str, name: str, value: Any) -> bytes:

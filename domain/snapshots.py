@@ -52,8 +52,8 @@ class Snapshot:
     digest: str
 
 
-def digest_of(state: str) -> str:
-    return hashlib.sha256(state.encode()).hexdigest()
+def digest_of(state: str | bytes) -> str:
+    return hashlib.sha256(state.encode() if isinstance(state, str) else state).hexdigest()
 
 
 def _member(member: dict[str, Any]) -> dict[str, Any]:
@@ -80,7 +80,7 @@ def take(negotiation_id: str, version: int, event_id: str, created_on: datetime,
         "retracted": sorted(knowledge.retracted),
         "corrections": knowledge.correction_ids,
     })
-    return Snapshot(negotiation_id, version, event_id, SHAPE, state.decode(), hashlib.sha256(state).hexdigest())
+    return Snapshot(negotiation_id, version, event_id, SHAPE, state.decode(), digest_of(state))
 
 
 _VERSION = attrgetter("version")

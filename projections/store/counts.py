@@ -19,21 +19,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
 
 from domain.storage.dialect import Dialect
 from domain.storage.writes import Cursor
 
-from projections.replay import CORRECTION_TYPES
 from projections.store.loading import rows
-from projections.store.schema import micros
+from projections.store.schema import micros, plain
 
 TABLE = "nl_read_counts"
 DAY_US = 86_400_000_000
 # nl_read_meta's row saying the counts are complete; its value is the shape, bumped when what a
 # row means changes, so that older rows are recounted rather than read.
 COUNTED, SHAPE = "counts", "1"
-_CORRECTIONS = ", ".join(f"'{t}'" for t in CORRECTION_TYPES)
 # The start of the UTC day of `occurred_us`, in SQL: floored for times before 1970 too, as
 # day_of floors in Python (integer division truncates towards zero in both dialects).
 _DAY_SQL = (f"(CASE WHEN occurred_us >= 0 THEN occurred_us / {DAY_US} "
@@ -76,7 +73,7 @@ def recount(cursor: Cursor, dialect: Dialect, negotiation_ids: Iterable[str] | N
     cursor.execute(dialect.sql(
         f"INSERT INTO {TABLE} (negotiation_id, day_us, events, statements) SELECT negotiation_id, {_DAY_SQL}, "
         "COUNT(*), SUM(CASE WHEN type = 'statement.issued' THEN 1 ELSE 0 END) FROM nl_read_events "
-        f"WHERE corrected = 0 AND retracted = 0 AND type NOT IN ({_CORRECTIONS}) {where}"
+        f"WHERE {plain()} {where}"
         f"GROUP BY negotiation_id, {_DAY_SQL}"), tuple(params))
 
 

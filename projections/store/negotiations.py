@@ -16,16 +16,15 @@ from domain.storage.writes import Cursor
 
 from projections import negotiation, timeline_index
 from projections.entities import FOLDS
-from projections.replay import CORRECTION_TYPES, replay_input
+from projections.replay import replay_input
 from projections.store import counts
 # The axes' filter of entity_events, applied to several negotiations' own events at once.
 from projections.store.loading import _axes_filter as axes_filter
 from projections.store.loading import events_at, rows
-from projections.store.schema import INTRODUCERS, INTRODUCING, STATUS, TOUCHED, micros
+from projections.store.schema import CORRECTIONS, INTRODUCERS, INTRODUCING, STATUS, TOUCHED, micros, plain
 from projections.store.shadow import table_exists
 
 COUNT_NAMES = {"round": "rounds", "dispute": "disputes", "proposal": "proposals", "commitment": "commitments"}
-_CORRECTIONS = ", ".join(f"'{t}'" for t in CORRECTION_TYPES)
 
 
 def _counted(cursor: Cursor, dialect: Dialect, rest: str, params: Sequence[Any]) -> dict[str, tuple[int, int]]:
@@ -65,15 +64,15 @@ def negotiations_at(cursor: Cursor, dialect: Dialect, negotiation_ids: Sequence[
     if as_of is not None:
         axes_sql, axes_params = axes_sql + "AND f.occurred_us <= ? ", [*axes_params, micros(as_of)]
     # Facts no correction or retraction ever touched read as recorded: counted by day, or in SQL.
-    plain = (f"{among}AND f.corrected = 0 AND f.retracted = 0 AND f.type NOT IN ({_CORRECTIONS}) " + axes_sql)
+    plain_facts = f"{among}AND {plain('f.')} {axes_sql}"
     params = [*ids, *axes_params]
     # What the timeline index answers for (asked once): only what the log now reads.
     indexed = known_at is None and _timeline_whole(cursor, dialect)
-    totals = _plain_counts(cursor, dialect, ids, as_of, known_at, plain, params, indexed)
+    totals = _plain_counts(cursor, dialect, ids, as_of, known_at, plain_facts, params, indexed)
     keys: dict[str, set[tuple[str, str]]] = {nid: set() for nid in ids}
     # Through the partial index of the introducing events: as many rows as entities, not facts.
     for r in rows(cursor, dialect, "SELECT DISTINCT f.negotiation_id, t.kind, t.key FROM nl_read_events f JOIN "
-                                   f"nl_read_touches t ON t.position = f.position WHERE {plain}"
+                                   f"nl_read_touches t ON t.position = f.position WHERE {plain_facts}"
                                    f"AND f.{INTRODUCING}", params):
         keys[r["negotiation_id"]].add((r["kind"], r["key"]))
     # The rest, the facts corrections touched: counted as the log now reads them, or replayed
@@ -110,7 +109,7 @@ def _touched_now(cursor: Cursor, dialect: Dialect, ids: Sequence[str], as_of: da
     knows whole). Counted in SQL, no event decoded."""
     current, current_params = timeline_index.current_start("x.", as_of)
     live = (f"JOIN {timeline_index.TABLE} x ON x.position = f.position WHERE {_touched_of(','.join('?' * len(ids)))} "
-            f"AND f.retracted = 0 AND f.type NOT IN ({_CORRECTIONS}) AND {current}")
+            f"AND f.retracted = 0 AND f.type NOT IN ({CORRECTIONS}) AND {current}")
     params = [*ids, *current_params]
     introduced: dict[str, set[tuple[str, str]]] = {}
     for r in rows(cursor, dialect, "SELECT DISTINCT f.negotiation_id, t.kind, t.key FROM nl_read_touches t JOIN "
@@ -136,7 +135,7 @@ def _head(cursor: Cursor, dialect: Dialect, negotiation_id: str, known_at: datet
 
 
 def _plain_counts(cursor: Cursor, dialect: Dialect, ids: Sequence[str], as_of: datetime | None,
-                  known_at: datetime | None, plain: str, params: Sequence[Any],
+                  known_at: datetime | None, plain_facts: str, params: Sequence[Any],
                   indexed: bool) -> dict[str, tuple[int, int]]:
     """(events, statements) of each negotiation's plain facts at the point: from the counts by
     day, and the facts of the day `as_of` cuts through from the timeline index (if `indexed`);
@@ -148,11 +147,10 @@ def _plain_counts(cursor: Cursor, dialect: Dialect, ids: Sequence[str], as_of: d
             return {nid: days.get(nid, (0, 0)) for nid in ids}
         if indexed:
             beginning, day_params = timeline_index.beginning_between(ids, partial, micros(as_of))
-            day = _counted(cursor, dialect, f"FROM nl_read_events f WHERE f.position IN ({beginning}) AND "
-                                            f"f.corrected = 0 AND f.retracted = 0 AND f.type NOT IN ({_CORRECTIONS})",
+            day = _counted(cursor, dialect, f"FROM nl_read_events f WHERE f.position IN ({beginning}) AND {plain('f.')}",
                            day_params)
             return {nid: _plus(days.get(nid, (0, 0)), day.get(nid, (0, 0))) for nid in ids}
-    found = _counted(cursor, dialect, f"FROM nl_read_events f WHERE {plain}", params)
+    found = _counted(cursor, dialect, f"FROM nl_read_events f WHERE {plain_facts}", params)
     return {nid: found.get(nid, (0, 0)) for nid in ids}
 
 

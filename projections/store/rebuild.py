@@ -149,23 +149,22 @@ def _build_indexes(shadow: _Shadow, also: Sequence[Rebuildable]) -> None:
     """The copies' secondary indexes, after the fill: all in one transaction on PostgreSQL,
     each in one of its own on SQLite."""
     dialect = shadow.dialect
-    builds = [*(_statement(s) for s in schema.index_statements()), *(_finish(index, dialect) for index in also)]
+    builds: list[str | Rebuildable] = [*schema.index_statements(), *also]
+
+    def build(cursor: Cursor, what: str | Rebuildable) -> None:
+        if isinstance(what, str):
+            cursor.execute(what)
+        else:
+            what.finish(cursor, dialect)
+
     if dialect.name == "postgres":
         with shadow.step() as cursor:
-            for build in builds:
-                build(cursor)
+            for what in builds:
+                build(cursor, what)
         return
-    for build in builds:
+    for what in builds:
         with shadow.step() as cursor:
-            build(cursor)
-
-
-def _statement(statement: str) -> Callable[[Cursor], None]:
-    return lambda cursor: cursor.execute(statement)
-
-
-def _finish(index: Rebuildable, dialect: Dialect) -> Callable[[Cursor], None]:
-    return lambda cursor: index.finish(cursor, dialect)
+            build(cursor, what)
 
 
 def _pages(shadow: _Shadow, cursor: Cursor, after: int, *, bounded: bool = True) -> Iterator[list[dict[str, Any]]]:

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 from domain.storage.dialect import Dialect
 
 from projections.negotiation import STATUS_BY_TYPE
+from projections.replay import CORRECTION_TYPES
 
 VERSION = "1"
 TABLES = ("nl_read_events", "nl_read_touches", "nl_read_models", "nl_read_meta", "nl_read_counts")
@@ -22,8 +23,16 @@ INTRODUCERS = {"round": ("round.proposed", "round.scheduled", "round.started"), 
 INTRODUCING = "type IN (" + ", ".join(f"'{t}'" for types in INTRODUCERS.values() for t in types) + ")"
 # A negotiation's own status events (its opening among them), likewise for their partial index.
 STATUS = "type IN (" + ", ".join(f"'{t}'" for t in STATUS_BY_TYPE) + ")"
+# The correction and retraction types, as an SQL list.
+CORRECTIONS = ", ".join(f"'{t}'" for t in CORRECTION_TYPES)
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MICROSECOND = timedelta(microseconds=1)
+
+
+def plain(alias: str = "") -> str:
+    """The condition of the plain facts: those no correction or retraction touched, and that
+    are no correction themselves, which read as recorded (columns of nl_read_events `alias`)."""
+    return f"{alias}corrected = 0 AND {alias}retracted = 0 AND {alias}type NOT IN ({CORRECTIONS})"
 
 
 def micros(at: datetime) -> int:

@@ -6,6 +6,7 @@ missing or of another shape are counted again at start, never trusted."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -123,8 +124,7 @@ def test_a_day_cut_through_is_counted_right_without_the_timeline_index(svc: Serv
 
 @pytest.mark.parametrize("damage", ["missing", "of another shape"])
 def test_counts_missing_or_of_another_shape_are_counted_again_at_start(settings: Settings, damage: str) -> None:
-    services = Services.open(settings)
-    try:
+    with closing(Services.open(settings)) as services:
         nid = history(services)
         expected = stored_counts(services)
         with services.log.database.write_transaction() as cursor:
@@ -137,34 +137,23 @@ def test_counts_missing_or_of_another_shape_are_counted_again_at_start(settings:
                 cursor.execute(dialect.sql("UPDATE nl_read_meta SET value = ? WHERE name = ?"), ("0", counts.COUNTED))
         # Until then, readers do not trust them either: they count the facts.
         assert counts_at(services, nid, "2025-03-31") == replayed_counts(services, nid, "2025-03-31")
-    finally:
-        services.close()
-    services = Services.open(settings)
-    try:
+    with closing(Services.open(settings)) as services:
         assert stored_counts(services) == expected
         for as_of in POINTS:
             assert counts_at(services, nid, as_of) == replayed_counts(services, nid, as_of), as_of
-    finally:
-        services.close()
 
 
 def test_a_database_from_before_the_counts_gets_them_at_start(settings: Settings) -> None:
-    services = Services.open(settings)
-    try:
+    with closing(Services.open(settings)) as services:
         nid = history(services)
         expected = stored_counts(services)
         with services.log.database.write_transaction() as cursor:
             cursor.execute("DROP TABLE nl_read_counts")
             cursor.execute(services.log.database.dialect.sql("DELETE FROM nl_read_meta WHERE name = ?"),
                            (counts.COUNTED,))
-    finally:
-        services.close()
-    services = Services.open(settings)
-    try:
+    with closing(Services.open(settings)) as services:
         assert stored_counts(services) == expected
         assert counts_at(services, nid, "2025-03-04T13:00:00Z") == \
             replayed_counts(services, nid, "2025-03-04T13:00:00Z")
         now = datetime.now(timezone.utc)
         assert counts_at(services, nid, None, now) == replayed_counts(services, nid, None, now)
-    finally:
-        services.close()

@@ -9,7 +9,7 @@ tests/app/test_timeline_index_trust.py."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -128,12 +128,17 @@ def _valid(stream: list[dict[str, Any]], pick: tuple[int, int] | None, field: st
 @given(ops=operations(), filters=st.lists(FILTERS, min_size=1, max_size=3))
 def test_indexed_timeline_pages_and_changes_equal_a_replay_of_the_stream(
         svc: Services, ops: list[tuple[str, Any]], filters: list[dict[str, Any]]) -> None:
+    assert_each_served_as_replayed(svc, ops, filters, lambda stream, f: TimelineFilter(
+        known_at=_valid(stream, f["known_at"], "recorded_at"), as_of=_valid(stream, f["as_of"]),
+        start=_valid(stream, f["start"]), end=_valid(stream, f["end"]), types=frozenset(f["types"])))
+
+
+def assert_each_served_as_replayed(svc: Services, ops: list[tuple[str, Any]], filters: list[dict[str, Any]],
+                                   wanted: Callable[[list[dict[str, Any]], dict[str, Any]], TimelineFilter]) -> None:
+    """The stream `ops` records, then each filter's pages (`wanted` of the stream) as replayed."""
     nid, stream, models = recorded_through_the_index(svc, ops)
     for f in filters:
-        start, end = _valid(stream, f["start"]), _valid(stream, f["end"])
-        wanted = TimelineFilter(known_at=_valid(stream, f["known_at"], "recorded_at"), as_of=_valid(stream, f["as_of"]),
-                                start=start, end=end, types=frozenset(f["types"]))
-        assert_served_as_replayed(models, nid, stream, wanted, f["limit"])
+        assert_served_as_replayed(models, nid, stream, wanted(stream, f), f["limit"])
 
 
 def recorded_through_the_index(svc: Services, ops: list[tuple[str, Any]]) -> tuple[str, list[dict[str, Any]],
@@ -205,11 +210,9 @@ def _near(stream: list[dict[str, Any]], pick: tuple[int, int], field: str) -> da
 @given(ops=coarsened_operations(), filters=st.lists(FROMS, min_size=1, max_size=3))
 def test_indexed_timeline_from_a_point_equals_a_replay_whatever_the_facts_are_known_to(
         svc: Services, ops: list[tuple[str, Any]], filters: list[dict[str, Any]]) -> None:
-    nid, stream, models = recorded_through_the_index(svc, ops)
-    for f in filters:
-        wanted = TimelineFilter(known_at=_valid(stream, f["known_at"], "recorded_at"),
-                                start=_near(stream, f["start"], f["bound"]), end=_valid(stream, f["end"]))
-        assert_served_as_replayed(models, nid, stream, wanted, f["limit"])
+    assert_each_served_as_replayed(svc, ops, filters, lambda stream, f: TimelineFilter(
+        known_at=_valid(stream, f["known_at"], "recorded_at"), start=_near(stream, f["start"], f["bound"]),
+        end=_valid(stream, f["end"])))
 
 
 def _fact(occurred_at: str, n: int) -> dict[str, Any]:

@@ -7,7 +7,7 @@ are answered as a replay answers them."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from typing import Any
 
 import pytest
@@ -63,20 +63,16 @@ def _replayed(stream: list[dict[str, Any]], nid: str) -> list[Any]:
 @contextmanager
 def restarted_whole(settings: Settings, nid: str) -> Iterator[tuple[ReadModels, list[dict[str, Any]]]]:
     """The services started again: the start has made the index whole, and it is used."""
-    services = Services.open(settings)
-    try:
+    with closing(Services.open(settings)) as services:
         models = ReadModels(services.log)
         assert index_is_used(models, nid)
         yield models, services.log.stream(nid)
-    finally:
-        services.close()
 
 
 @pytest.mark.parametrize("damage", list(DAMAGE))
 def test_a_damaged_timeline_index_is_not_trusted_and_the_next_start_makes_it_whole(
         settings: Settings, damage: str) -> None:
-    services = Services.open(settings)
-    try:
+    with closing(Services.open(settings)) as services:
         nid = _history(services)
         stream = services.log.stream(nid)
         for statement in DAMAGE[damage]:
@@ -88,22 +84,16 @@ def test_a_damaged_timeline_index_is_not_trusted_and_the_next_start_makes_it_who
             # Appends go on meanwhile, and the answers stay right.
             assert try_append(services, nid, [_fact("2025-04-12", 99)])
             assert _answers(models, nid) == _replayed(services.log.stream(nid), nid)
-    finally:
-        services.close()
-    services = Services.open(settings)
-    try:
+    with closing(Services.open(settings)) as services:
         models = ReadModels(services.log)
         assert index_is_used(models, nid)
         assert _answers(models, nid) == _replayed(services.log.stream(nid), nid)
-    finally:
-        services.close()
 
 
 def test_an_index_of_the_shape_before_the_span_classes_is_rebuilt_at_the_next_start(settings: Settings) -> None:
     """Rows as version 1 of the index wrote them (a span class of two, split at 32 days), under
     its mark: read as they are, the longer facts would be missed by a `from` filter."""
-    services = Services.open(settings)
-    try:
+    with closing(Services.open(settings)) as services:
         nid = open_negotiation(services)
         known_to = ["2025-06-30T10:00:00Z", "2025-06-30", "2025-06", "2025", "2025-06-20/..", "2025-06-29/2025-07-01",
                     "2025-07-01T00:00:00Z", "2025-07-01", "2025-07-02T09:00:00Z/2025-07-02", "2025-07-03"]
@@ -113,8 +103,6 @@ def test_an_index_of_the_shape_before_the_span_classes_is_rebuilt_at_the_next_st
                          "THEN 1 ELSE 0 END WHERE position > 0")
         database.execute("UPDATE nl_timeline SET type = '1' WHERE position = 0")
         assert not index_is_used(ReadModels(services.log), nid)
-    finally:
-        services.close()
     with restarted_whole(settings, nid) as (models, stream):
         for start in ("2025-06-30T12:00:00Z", "2025-07-01", "2025-07-02", "2025-07-03"):
             wanted = TimelineFilter(start=parse_valid_time(start).start)
@@ -125,8 +113,7 @@ def test_an_index_of_the_shape_before_the_span_classes_is_rebuilt_at_the_next_st
 
 
 def test_the_online_rebuild_rebuilds_the_timeline_index(settings: Settings) -> None:
-    services = Services.open(settings)
-    try:
+    with closing(Services.open(settings)) as services:
         nid = _history(services)
         services.log.database.execute("UPDATE nl_timeline SET from_us = 0, until_us = 0")
         rebuild(services.log.database, also=[TargetIndex(), TimelineIndex()])
@@ -137,14 +124,11 @@ def test_the_online_rebuild_rebuilds_the_timeline_index(settings: Settings) -> N
                 [(micros(utc(f["occurred_from"])), f["position"]) for f in timeline(services.log.stream(nid),
                                                                                     TimelineFilter())]
         assert _answers(models, nid) == _replayed(services.log.stream(nid), nid)
-    finally:
-        services.close()
 
 
 def test_a_long_fact_still_going_on_at_from_is_found(settings: Settings) -> None:
     """A fact of the longest span class begun long before `from`."""
-    services = Services.open(settings)
-    try:
+    with closing(Services.open(settings)) as services:
         nid = open_negotiation(services)
         try_append(services, nid, [_fact("2025-02", 0), _fact("2025", 1), _fact("2025-03-01/2025-09-30", 2)] +
                    [_fact(f"2025-08-{d:02d}", d + 10) for d in range(1, 6)])
@@ -156,16 +140,13 @@ def test_a_long_fact_still_going_on_at_from_is_found(settings: Settings) -> None
             "Statement 1.", "Statement 2.", "Statement 13.", "Statement 14.", "Statement 15."]
         assert pages == replayed_pages(stream, wanted, 2)
         assert index_is_used(models, nid)
-    finally:
-        services.close()
 
 
 def test_a_catch_up_over_corrections_made_out_of_turn_gives_each_its_known_at(settings: Settings) -> None:
     """A correction written without the index's hook (a writer of an older version), then a
     later one with it: the catch-up at the next start meets the first after the second was
     applied, and the rows still say what the log knew between the two."""
-    services = Services.open(settings)
-    try:
+    with closing(Services.open(settings)) as services:
         nid = open_negotiation(services)
         [fact] = try_append(services, nid, [_fact("2025-06-01", 0)])
         try_append(services, nid, [_fact(f"2025-06-{d:02d}", d) for d in range(2, 6)])
@@ -177,8 +158,6 @@ def test_a_catch_up_over_corrections_made_out_of_turn_gives_each_its_known_at(se
         services.log.hooks = every
         try_append(services, nid, [{**move, "changes": {"occurred_at": "2025-06-09"}}])
         assert not index_is_used(ReadModels(services.log), nid)  # behind: the first was not indexed
-    finally:
-        services.close()
     with restarted_whole(settings, nid) as (models, stream):
         between = TimelineFilter(known_at=parse_instant(first["recorded_at"]))
         assert [i["text"] for i in models.timeline(nid, between, limit=5)["items"][1:4]] == \
