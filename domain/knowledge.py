@@ -6,13 +6,16 @@ judged by when it happened, not by when it was recorded."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol
 
+from domain.entity_table import Entity, EntityTable
 from domain.fact_owners import FactOwners
+from domain.kept_facts import Fact, KeptFacts
 from domain.valid_time import parse_valid_time
+
+__all__ = ["ENTITY_KEYS", "KEPT_TYPES", "KEY_FIELDS", "Fact", "Knowledge", "StoredBefore", "entity_of"]
 
 # The entity an event type is about, and the field holding its key.
 ENTITY_KEYS: dict[str, tuple[str, str]] = {
@@ -47,24 +50,6 @@ KEPT_TYPES = MEMBERSHIP_TYPES | {"round.cancelled", "round.concluded", "proposal
                                  "commitment.withdrawn"}
 
 
-@dataclass(slots=True)
-class Fact:
-    """One live kept fact, reduced to what the rules look at."""
-
-    event_id: str
-    type: str
-    version: int
-    start: datetime
-    entity: tuple[str, str] | None = None
-    # The participants it introduces; most facts introduce none, and share one empty tuple.
-    members: Sequence[dict[str, Any]] = ()
-    leaves: str | None = None  # participant id of participant.left
-    # Its entry in a snapshot (domain.snapshots), encoded the first time one is taken: a
-    # negotiation may keep tens of thousands of facts, and a snapshot would otherwise encode
-    # every one of them again each time. Whatever changes the fact clears it.
-    encoded: str | None = field(default=None, compare=False, repr=False)
-
-
 def entity_of(event_type: str, fields: dict[str, Any]) -> tuple[str, str] | None:
     if event_type in ENTITY_KEYS:
         kind, key_field = ENTITY_KEYS[event_type]
@@ -73,24 +58,6 @@ def entity_of(event_type: str, fields: dict[str, Any]) -> tuple[str, str] | None
         pid = fields["participant"]["id"] if event_type == "participant.joined" else fields["participant_id"]
         return "participant", pid
     return None
-
-
-def fact_from_record(record: dict[str, Any], version: int) -> Fact:
-    event_type = record["type"]
-    members: Sequence[dict[str, Any]] = ()
-    if event_type == "negotiation.opened":
-        members = list(record.get("participants", []))
-    elif event_type == "participant.joined":
-        members = [record["participant"]]
-    return Fact(
-        event_id=record["event_id"],
-        type=event_type,
-        version=version,
-        start=parse_valid_time(record["occurred_at"]).start,
-        entity=entity_of(event_type, record),
-        members=members,
-        leaves=record.get("participant_id") if event_type == "participant.left" else None,
-    )
 
 
 Undo = Callable[[], None]
@@ -113,17 +80,18 @@ class StoredBefore(Protocol):
 
 
 class Knowledge:
-    """Kept facts in full; of every other live fact only its entity, so that what a cached
-    negotiation holds grows by a few bytes per event (a negotiation may run to a million).
+    """Kept facts (in columns, domain.kept_facts); of every other live fact only its entity,
+    so that what a cached negotiation holds grows by a few bytes per event (a negotiation may
+    run to a million).
 
     While a journal is kept (`keep_journal`), every change records how to undo it, so that
     the writer can take back a refused request (or a whole group that lost a race) without
     reloading the stream; replaying a stream keeps none."""
 
+
     def __init__(self) -> None:
-        self.facts: dict[str, Fact] = {}  # kept facts only (KEPT_TYPES)
-        self.by_entity: dict[tuple[str, str], list[str]] = {}  # kept facts per entity
-        self.live: dict[tuple[str, str], int] = {}  # live facts per entity, kept or not
+        self.entities = EntityTable()  # every entity a live fact was about, and its live facts
+        self.kept = KeptFacts(self.entities)  # kept facts only (KEPT_TYPES)
         self.others = FactOwners()  # the entity of each live fact that is not kept
         self.retracted: set[str] = set()
         # Corrections per target, in recording order: merged over the stored target to get
@@ -166,36 +134,24 @@ class Knowledge:
         elif event_type == "record.retracted":
             self._forget(record["target_event_id"])
         journal = self._journal
+        entity = entity_of(event_type, record)
+        number = None if entity is None else self.entities.add(entity, journal)
         if event_type in KEPT_TYPES:
-            fact = fact_from_record(record, version)
-            # The entity as the facts counted before it named it: one (kind, key) per entity
-            # rather than one per kept fact, in a negotiation of tens of thousands of them.
-            entity = fact.entity = self.others.known(fact.entity) if fact.entity else None
-            if journal is not None:
-                journal.append(_restorer(self.facts, fact.event_id))
-            self.facts[fact.event_id] = fact
-            if entity:
-                kept = self.by_entity.get(entity)
-                if kept is None:
-                    if journal is not None:
-                        journal.append(_restorer(self.by_entity, entity))
-                    kept = self.by_entity[entity] = []
-                kept.append(fact.event_id)
-                if journal is not None:
-                    journal.append(kept.pop)
-            if fact.members:
+            membership = None
+            if event_type == "negotiation.opened":
+                membership = (list(record.get("participants", [])), None)
+            elif event_type == "participant.joined":
+                membership = ([record["participant"]], None)
+            elif event_type == "participant.left":
+                membership = ((), record["participant_id"])
+            self.kept.add(record["event_id"], event_type, version, parse_valid_time(record["occurred_at"]).start,
+                          number, membership, journal)
+            if membership is not None and membership[0]:
                 self._refresh_participants()
-        else:
-            entity = entity_of(event_type, record)
-            if entity:
-                self.others.add(record["event_id"], entity, journal)
-        if entity:
-            self._count(entity, 1)
-
-    def _count(self, entity: tuple[str, str], change: int) -> None:
-        if self._journal is not None:
-            self._journal.append(_restorer(self.live, entity))
-        self.live[entity] = self.live.get(entity, 0) + change
+        elif number is not None:
+            self.others.add(record["event_id"], number, journal)
+        if number is not None:
+            self.entities.count(number, 1, journal)
 
     def corrections_of(self, target_id: str) -> list[dict[str, Any]]:
         """The changes of the target's corrections, in recording order."""
@@ -219,23 +175,17 @@ class Knowledge:
                 earlier.append(item)
                 if journal is not None:
                     journal.append(earlier.pop)
-        fact = self.facts.get(target_id)
-        if fact is None:  # not kept: the rules read only its entity, which cannot be corrected
+        at = self.kept.find(target_id)
+        if at is None:  # not kept: the rules read only its entity, which cannot be corrected
             return
-        if journal is not None:
-            start, members, encoded = fact.start, fact.members, fact.encoded
-
-            def unchange() -> None:
-                fact.start, fact.members, fact.encoded = start, members, encoded
-            journal.append(unchange)
-        fact.encoded = None
-        if "occurred_at" in changes:
-            fact.start = parse_valid_time(changes["occurred_at"]).start
+        members = None
         if "participants" in changes:
-            fact.members = list(changes["participants"])
+            members = list(changes["participants"])
         if "participant" in changes:
-            fact.members = [changes["participant"]]
-        if fact.members:
+            members = [changes["participant"]]
+        start = parse_valid_time(changes["occurred_at"]).start if "occurred_at" in changes else None
+        self.kept.correct(at, start, members, journal)
+        if self.kept.fact(at).members:
             self._refresh_participants()
 
     def _forget(self, target_id: str) -> None:
@@ -244,25 +194,20 @@ class Knowledge:
         if journal is not None and was_live:
             journal.append(lambda: self.retracted.discard(target_id))
         self.retracted.add(target_id)
-        if journal is not None:
-            journal.append(_restorer(self.facts, target_id))
-        fact = self.facts.pop(target_id, None)
-        if fact is None:
-            entity = self.others.pop(target_id, journal)
-            if entity is None and was_live and self.before is not None:
+        at = self.kept.find(target_id)
+        if at is None:
+            number = self.others.pop(target_id, journal)
+            if number is None and was_live and self.before is not None:
                 entity = self.before.entity_of(target_id)  # `retracted` now marks it forgotten
+                number = None if entity is None else self.entities.number(entity)
         else:
-            entity = fact.entity
-            if entity:
-                kept = self.by_entity[entity]
-                at = kept.index(target_id)
-                del kept[at]
-                if journal is not None:
-                    journal.append(lambda: kept.insert(at, target_id))
-            if fact.members:
+            number = self.kept.entity_number(at)
+            had_members = bool(self.kept.fact(at).members)
+            self.kept.remove(at, journal)
+            if had_members:
                 self._refresh_participants()
-        if entity:
-            self._count(entity, -1)
+        if number is not None:
+            self.entities.count(number, -1, journal)
 
     def _refresh_participants(self) -> None:
         if self._journal is not None:
@@ -272,41 +217,50 @@ class Knowledge:
                 self.participants = before
             self._journal.append(unrefresh)
         participants: dict[str, dict[str, Any]] = {}
-        for fact in sorted(self.facts.values(), key=lambda f: f.version):
+        for fact in sorted(self.kept.membership_changes(), key=lambda f: f.version):
             for member in fact.members:
                 participants[member["id"]] = member
         self.participants = participants
 
     # -- questions the rules ask ---------------------------------------------------------
 
-    def entity_of_fact(self, event_id: str) -> tuple[str, str] | None:
-        fact = self.facts.get(event_id)
-        if fact is not None:
-            return fact.entity
-        entity = self.others.get(event_id)
-        if entity is None and self.before is not None and event_id not in self.retracted:
-            entity = self.before.entity_of(event_id)
-        return entity
+    def entity_of_fact(self, event_id: str) -> Entity | None:
+        at = self.kept.find(event_id)
+        if at is not None:
+            return self.kept.fact(at).entity
+        number = self.others.get(event_id)
+        if number is not None:
+            return self.entities.entity(number)
+        if self.before is not None and event_id not in self.retracted:
+            return self.before.entity_of(event_id)
+        return None
 
-    def history(self, entity: tuple[str, str], *, exclude: str | None = None) -> list[Fact]:
+    def history(self, entity: Entity, *, exclude: str | None = None) -> list[Fact]:
         """The entity's live kept facts (its endings, for rounds, proposals and commitments)
         in valid-time order (ties by recording order)."""
-        facts = [self.facts[i] for i in self.by_entity.get(entity, ()) if i != exclude]
+        number = self.entities.number(entity)
+        if number is None:
+            return []
+        facts = [fact for fact in map(self.kept.fact, self.kept.of_entity(number)) if fact.event_id != exclude]
         return sorted(facts, key=lambda f: (f.start, f.version))
 
-    def exists(self, entity: tuple[str, str], *, exclude: str | None = None) -> bool:
+    def exists(self, entity: Entity, *, exclude: str | None = None) -> bool:
         """Whether any live fact is about the entity (leaving out `exclude`)."""
-        count = self.live.get(entity, 0)
+        number = self.entities.number(entity)
+        count = 0 if number is None else self.entities.live(number)
         if count and exclude is not None and self.entity_of_fact(exclude) == entity:
             count -= 1
         return count > 0
+
+    def membership_changes(self, *, exclude: str | None = None) -> list[Fact]:
+        """The live openings, joins and leaves, in recording order."""
+        return [f for f in self.kept.membership_changes() if f.event_id != exclude]
 
     def is_present(self, participant_id: str, at: datetime, *, exclude: str | None = None) -> bool:
         """Whether the participant is part of the talks at `at`: the latest membership
         change at or before then was joining (or the opening that named them)."""
         present = False
-        changes = [f for f in self.facts.values()
-                   if f.event_id != exclude and f.start <= at
+        changes = [f for f in self.membership_changes(exclude=exclude) if f.start <= at
                    and (any(m["id"] == participant_id for m in f.members) or f.leaves == participant_id)]
         for fact in sorted(changes, key=lambda f: (f.start, f.version)):
             present = fact.leaves != participant_id

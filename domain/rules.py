@@ -50,7 +50,7 @@ def check_participant_refs(k: Knowledge, fields: dict[str, Any]) -> None:
 # -- negotiation and participants -------------------------------------------------------------
 
 def _opened(k: Knowledge, f: dict[str, Any], at: datetime, ex: str | None) -> None:
-    if any(fact.type == "negotiation.opened" for fact in k.facts.values() if fact.event_id != ex):
+    if any(fact.type == "negotiation.opened" for fact in k.membership_changes(exclude=ex)):
         _refuse("opened-once", "the negotiation is already open; negotiation.opened comes once")
 
 

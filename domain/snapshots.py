@@ -20,20 +20,25 @@ Pure: no I/O."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import sys
+from array import array
 from dataclasses import dataclass
 from datetime import datetime
-from operator import attrgetter
 from typing import Any
 
 import orjson
 
 from domain import jsonfast
-from domain.knowledge import Fact, Knowledge, StoredBefore
+from domain.entity_table import EntityTable
+from domain.kept_facts import KeptFacts
+from domain.knowledge import Knowledge, StoredBefore
 
-# Bump when what `encode` writes changes meaning; older shapes are then ignored (and replaced
-# by the next snapshot written), never read as if they were this one.
-SHAPE = 1
+# Bump when what `take` writes changes meaning; older shapes are then ignored (and replaced
+# by the next snapshot written), never read as if they were this one. Shape 1 wrote a JSON
+# entry per fact and per entity; 2 writes columns (domain.kept_facts, domain.entity_table).
+SHAPE = 2
 
 
 class Unusable(Exception):
@@ -63,37 +68,47 @@ def _member(member: dict[str, Any]) -> dict[str, Any]:
 
 def entries(knowledge: Knowledge) -> int:
     """How many entries a snapshot of `knowledge` writes: what taking one costs, in proportion."""
-    return len(knowledge.facts) + len(knowledge.live) + len(knowledge.retracted) + len(knowledge.correction_ids)
+    return len(knowledge.kept) + len(knowledge.entities) + len(knowledge.retracted) + len(knowledge.correction_ids)
 
 
 def take(negotiation_id: str, version: int, event_id: str, created_on: datetime, modified_on: datetime,
          workspace: str, knowledge: Knowledge) -> Snapshot:
     """The snapshot of `knowledge`, which holds every event up to `version` (`event_id` the last)."""
-    facts = sorted(knowledge.facts.values(), key=_VERSION)
+    entities, facts = knowledge.entities.columns(), knowledge.kept.columns()
     state = orjson.dumps({
         "shape": SHAPE,
         "created_on": created_on.isoformat(),
         "modified_on": modified_on.isoformat(),
         "workspace": workspace,
-        "facts": orjson.Fragment("[" + ",".join(map(_fact_entry, facts)) + "]"),
-        "live": [[kind, key, count] for (kind, key), count in knowledge.live.items()],
+        "entities": {"kinds": entities["kinds"], "kind": _packed(entities["kind"]), "keys": entities["key"],
+                     "live": _packed(entities["live"])},
+        "facts": {"types": facts["types"], "id_high": _packed(facts["id_high"]), "id_low": _packed(facts["id_low"]),
+                  "other_ids": {str(i): event_id for i, event_id in facts["other_ids"].items()},
+                  "type": _packed(facts["type"]), "version": _packed(facts["version"]),
+                  "start": _packed(facts["start"]), "entity": _packed(facts["entity"]),
+                  "membership": [[i, [_member(m) for m in members], leaves]
+                                 for i, members, leaves in facts["membership"]]},
         "retracted": sorted(knowledge.retracted),
         "corrections": knowledge.correction_ids,
     })
     return Snapshot(negotiation_id, version, event_id, SHAPE, state.decode(), digest_of(state))
 
 
-_VERSION = attrgetter("version")
+# Columns are written as their bytes, little-endian, in base64: a snapshot of a hundred
+# thousand entities is a copy of its arrays rather than a hundred thousand encoded entries.
+def _packed(column: array) -> str:
+    if sys.byteorder == "big":
+        column = array(column.typecode, column)
+        column.byteswap()
+    return base64.b64encode(column.tobytes()).decode()
 
 
-def _fact_entry(fact: Fact) -> str:
-    """The fact's entry, as `restore` reads it back, encoded once per fact (see Fact.encoded).
-    Kept as text: the bytes orjson returns hold a 4 KiB buffer each, however short."""
-    if fact.encoded is None:
-        fact.encoded = jsonfast.dumps([fact.event_id, fact.type, fact.version, fact.start.isoformat(),
-                                       list(fact.entity) if fact.entity else None,
-                                       [_member(m) for m in fact.members], fact.leaves]).decode()
-    return fact.encoded
+def _unpacked(typecode: str, text: Any) -> array:
+    column = array(typecode)
+    column.frombytes(base64.b64decode(text, validate=True))  # ValueError unless whole items
+    if sys.byteorder == "big":
+        column.byteswap()
+    return column
 
 
 @dataclass(frozen=True)
@@ -116,20 +131,18 @@ def restore(snapshot: Snapshot, before: StoredBefore) -> Restored:
         if state["shape"] != SHAPE:
             raise Unusable(f"its state is of shape {state['shape']}")
         k = Knowledge()
-        k.live = {(str(kind), str(key)): int(count) for kind, key, count in state["live"]}
-        held = {entity: entity for entity in k.live}
-        for event_id, event_type, version, start, entity, members, leaves in state["facts"]:
-            if entity:
-                entity = (str(entity[0]), str(entity[1]))
-                entity = held.setdefault(entity, entity)  # one (kind, key) per entity
-            fact = Fact(event_id=str(event_id), type=str(event_type), version=int(version),
-                        start=datetime.fromisoformat(start), entity=entity or None,
-                        members=[_member(m) for m in members] or (), leaves=None if leaves is None else str(leaves))
-            if fact.version > snapshot.version:
-                raise Unusable(f"a fact of version {fact.version} in a snapshot of version {snapshot.version}")
-            k.facts[fact.event_id] = fact
-            if fact.entity:
-                k.by_entity.setdefault(fact.entity, []).append(fact.event_id)
+        entities, facts = state["entities"], state["facts"]
+        k.entities = EntityTable.from_columns(entities["kinds"], _unpacked("B", entities["kind"]), entities["keys"],
+                                              _unpacked("q", entities["live"]))
+        versions = _unpacked("q", facts["version"])
+        if versions and max(versions) > snapshot.version:
+            raise Unusable(f"a fact of version {max(versions)} in a snapshot of version {snapshot.version}")
+        membership = [(int(i), [_member(m) for m in members] or (), None if leaves is None else str(leaves))
+                      for i, members, leaves in facts["membership"]]
+        k.kept = KeptFacts.from_columns(
+            k.entities, facts["types"], _unpacked("Q", facts["id_high"]), _unpacked("Q", facts["id_low"]),
+            {int(i): event_id for i, event_id in facts["other_ids"].items()}, _unpacked("B", facts["type"]),
+            versions, _unpacked("q", facts["start"]), _unpacked("q", facts["entity"]), membership)
         k.retracted = {str(event_id) for event_id in state["retracted"]}
         k.correction_ids = {str(target): [str(c) for c in ids] for target, ids in state["corrections"].items()}
         k.unread_corrections = set(k.correction_ids)

@@ -17,6 +17,7 @@ from domain.application import NegotiationLog
 from domain.errors import DomainError, RuleViolation, VersionConflict
 from domain.storage.backend import eventsourcing_env
 from tests.conftest import OPENING
+from tests.knowledge_state import state_of
 
 BAD = {"type": "dispute.resolved", "occurred_at": "2025-03-01", "dispute_id": "never-raised",
        "summary": "refused: the dispute was never raised"}
@@ -66,13 +67,8 @@ def cached(log: NegotiationLog, nid: str) -> Negotiation:
 
 
 def state(aggregate: Negotiation) -> dict[str, Any]:
-    k, owners = aggregate.knowledge, aggregate.knowledge.others
     return {"version": aggregate.version, "modified_on": aggregate.modified_on,
-            "pending": list(aggregate.pending_events), "facts": k.facts, "by_entity": k.by_entity,
-            "live": k.live, "retracted": k.retracted, "corrections": k.corrections,
-            "participants": k.participants,
-            "others": (owners._entities, owners._numbers, owners._high.tolist(), owners._low.tolist(),
-                       owners._entity.tolist(), owners._other)}
+            "pending": list(aggregate.pending_events), "knowledge": state_of(aggregate.knowledge)}
 
 
 def assert_cached_as_stored(log: NegotiationLog, nid: str) -> None:

@@ -1,6 +1,6 @@
 """What a cached negotiation keeps per event: every live fact's entity, in flat arrays, and
-full facts only for those the rules read (membership, endings). Retracting or correcting a
-fact the rules only count must still move its entity exactly as before."""
+kept facts (membership, endings) in columns. Retracting or correcting a fact the rules only
+count must still move its entity exactly as before."""
 
 from __future__ import annotations
 
@@ -17,13 +17,15 @@ def test_owners_find_canonical_and_other_ids_and_forget_them() -> None:
     owners = FactOwners()
     ids = [str(uuid.uuid4()) for _ in range(50)]
     for i, event_id in enumerate(ids):
-        owners.add(event_id, ("dispute", f"d{i % 5}"))
-    owners.add("imported-1", ("round", "r1"))
-    owners.add(ids[3].upper(), ("round", "r2"))  # another id, though the same UUID
-    assert owners.get(ids[7]) == ("dispute", "d2")
-    assert owners.get("imported-1") == ("round", "r1")
-    assert owners.get(ids[3].upper()) == ("round", "r2") and owners.get(ids[3]) == ("dispute", "d3")
-    assert owners.pop(ids[7]) == ("dispute", "d2")
+        owners.add(event_id, i % 5)
+    owners.add("imported-1", 10)
+    owners.add(ids[3].upper(), 11)  # another id, though the same UUID
+    owners.add("00000000-0000-0000-0000-000000000000", 12)  # the UUID whose halves are those of a text id
+    assert owners.get(ids[7]) == 2
+    assert owners.get("imported-1") == 10
+    assert owners.get(ids[3].upper()) == 11 and owners.get(ids[3]) == 3
+    assert owners.get("00000000-0000-0000-0000-000000000000") == 12
+    assert owners.pop(ids[7]) == 2
     assert owners.get(ids[7]) is None and owners.pop(ids[7]) is None
     assert owners.get(str(uuid.uuid4())) is None
 
@@ -63,5 +65,26 @@ def test_a_fact_the_rules_only_count_costs_a_few_dozen_bytes() -> None:
     grown = sum(s.size_diff for s in tracemalloc.take_snapshot().compare_to(before, "filename"))
     tracemalloc.stop()
     assert grown / len(records) < 64, f"{grown / len(records):.0f} bytes per fact"
-    assert k.live[("dispute", "d")] == len(records) + 1
+    assert k.entities.live(k.entities.number(("dispute", "d"))) == len(records) + 1  # type: ignore[arg-type]
     assert k.exists(("dispute", "d"), exclude=records[7]["event_id"])
+
+
+def test_an_ending_and_its_entity_cost_a_few_dozen_bytes_each() -> None:
+    """A round scheduled then concluded, many times over: one entity and one kept fact each,
+    the bulk of what a long negotiation's cached knowledge holds."""
+    k = Knowledge()
+    rounds = [(f"r{i:05d}", str(uuid.uuid4()), str(uuid.uuid4())) for i in range(5_000)]
+    records = [r for key, scheduled, concluded in rounds for r in (
+        {"event_id": scheduled, "type": "round.scheduled", "occurred_at": "2025-03-01", "round_id": key},
+        {"event_id": concluded, "type": "round.concluded", "occurred_at": "2025-03-02", "round_id": key})]
+    tracemalloc.start()
+    before = tracemalloc.take_snapshot()
+    for version, r in enumerate(records, start=1):
+        k.learn(r, version)
+    grown = sum(s.size_diff for s in tracemalloc.take_snapshot().compare_to(before, "filename"))
+    tracemalloc.stop()
+    # The keys themselves (about 54 bytes each) are the records': held, not made here.
+    assert grown / len(rounds) < 200, f"{grown / len(rounds):.0f} bytes per round and its ending"
+    [ending] = k.history(("round", "r00042"))
+    assert (ending.event_id, ending.type, ending.version) == (rounds[42][2], "round.concluded", 86)
+    assert ending.start.isoformat() == "2025-03-02T00:00:00+00:00"

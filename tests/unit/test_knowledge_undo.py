@@ -3,7 +3,6 @@ kept facts, counted ones, corrections, retractions, membership changes."""
 
 from __future__ import annotations
 
-import copy
 import random
 import uuid
 from typing import Any
@@ -11,12 +10,10 @@ from typing import Any
 import pytest
 
 from domain.knowledge import Knowledge
+from tests.knowledge_state import state_of
 
 
-def snapshot(k: Knowledge) -> Any:
-    o = k.others
-    return copy.deepcopy((k.facts, k.by_entity, k.live, k.retracted, k.corrections, k.correction_ids, k.participants,
-                          o._entities, o._numbers, o._high.tolist(), o._low.tolist(), o._entity.tolist(), o._other))
+snapshot = state_of
 
 
 def random_record(rng: random.Random, ids: list[str]) -> dict[str, Any]:

@@ -234,7 +234,7 @@ def test_corrections_and_retractions_cannot_target_each_other() -> None:
 
 def test_the_opening_cannot_be_retracted_and_participant_ids_cannot_be_corrected_away() -> None:
     n = opened()
-    opening_id = next(iter(n.knowledge.facts))
+    opening_id = n.knowledge.membership_changes()[0].event_id
     target = {"type": "negotiation.opened", **OPENING}
     refused(n, ev("record.retracted", "2025-03", target_event_id=opening_id, reason="r"), "opening-stays", target)
     refused(n, ev("record.corrected", "2025-03", target_event_id=opening_id, reason="r",
