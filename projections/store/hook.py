@@ -21,24 +21,30 @@ PAGE_SIZE = 1000
 
 def apply_events(cursor: Cursor, dialect: Dialect, events: Sequence[dict[str, Any]],
                  seen: set[Entity] | None = None) -> None:
-    """`seen`, when given, holds every entity indexed before these events and is kept up to
-    date: a rebuild from empty tables passes it, so that an entity first met in these events
-    is folded from them rather than read back from the index."""
+    """An entity first met in these events is folded from them rather than read back from the
+    index. `seen`, when given, holds every entity indexed before these events and is kept up
+    to date: a rebuild from empty tables passes it; without it, the index is asked."""
     if not events:
         return
+    first = min(e["position"] for e in events)
     # Fed from empty tables in position order, nothing can be left behind a position.
-    stale = forget_from(cursor, dialect, min(e["position"] for e in events)) if seen is None else set()
-    touching: dict[Entity, list[int]] | None = {} if seen is not None else None
+    stale = forget_from(cursor, dialect, first) if seen is None else set()
+    touching: dict[Entity, list[int]] = {}
     touched = stale | index_events(cursor, dialect, events, touching)
-    at = {e["position"]: e for e in events} if touching is not None else {}
+    at = {e["position"]: e for e in events}
     moved: dict[str, dict[str, int]] = {}
     for negotiation_id, kind, key in sorted(touched):
         if kind != "negotiation":
             entity = (negotiation_id, kind, key)
-            own = None
-            if touching is not None and seen is not None and entity not in seen:
-                own = [at[p] for p in touching[entity]]
-            change = refresh_entity(cursor, dialect, negotiation_id, kind, key, own, fresh=own is not None)
+            # An entity these events bring (no event before them touches it) is folded from
+            # them rather than read back: a batch of new disputes and rounds otherwise reads
+            # each one's events again, just written.
+            if seen is not None:
+                fresh = entity not in seen
+            else:
+                fresh = entity not in stale and not _touched_before(cursor, dialect, entity, first)
+            own = [at[p] for p in touching[entity]] if fresh else None
+            change = refresh_entity(cursor, dialect, negotiation_id, kind, key, own, fresh=fresh)
             by_kind = moved.setdefault(negotiation_id, {})
             by_kind[kind] = by_kind.get(kind, 0) + change
     if seen is not None:
@@ -51,6 +57,11 @@ def apply_events(cursor: Cursor, dialect: Dialect, events: Sequence[dict[str, An
     for negotiation_id in sorted({nid for nid, _, _ in touched}):
         new = None if negotiation_id in recount else [e for e in events if e["negotiation_id"] == negotiation_id]
         refresh_negotiation(cursor, dialect, negotiation_id, new, moved.get(negotiation_id))
+
+
+def _touched_before(cursor: Cursor, dialect: Dialect, entity: Entity, first: int) -> bool:
+    return bool(rows(cursor, dialect, "SELECT 1 AS hit FROM nl_read_touches WHERE negotiation_id = ? AND kind = ? "
+                                      "AND key = ? AND position < ? LIMIT 1", [*entity, first]))
 
 
 def reset(cursor: Cursor, dialect: Dialect, *, indexes: bool = True) -> None:
