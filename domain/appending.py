@@ -12,9 +12,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from domain import random_pool
 from domain.aggregate import Negotiation, merge_changes
-from domain.errors import DomainError, FieldError, NotFound, ValidationFailed, VersionConflict
 from domain.erasure import ERASURE_TYPE
+from domain.errors import DomainError, FieldError, NotFound, ValidationFailed, VersionConflict
 from domain.event_types import SERVER_FIELDS
 from domain.event_validation import ValidatedEvent, validate_event, validate_opening
 from domain.leaves import b64url, committed_names, field_digests, new_salts
@@ -53,12 +54,12 @@ class AppendResult:
 
 def new_event_ids(count: int) -> list[str]:
     """`count` time-ordered (version 7, RFC 9562) UUIDs as text: the Unix time in milliseconds,
-    then the id's place in the request, then 62 random bits, from one read of the system's
-    random source. Ids sort by the millisecond they were made in, and a request's in its order,
+    then the id's place in the request, then 62 random bits (domain.random_pool). Ids sort by
+    the millisecond they were made in, and a request's in its order,
     so the index from event id to position (nl_leaves) grows at its end: with random ids each
     append wrote a random page of it, which at a million events is rarely in the cache."""
     millis = time.time_ns() // 1_000_000
-    raw = os.urandom(8 * count)
+    raw = random_pool.POOL.take(8 * count)
     ids = []
     for i in range(count):
         random_bits = int.from_bytes(raw[8 * i:8 * i + 8], "big") & _RAND_B

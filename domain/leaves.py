@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import binascii
 import hashlib
-import os
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import orjson
 
+from domain import random_pool
 from domain.canonical import canonical
 
 LEAF_VERSION = 1
@@ -71,9 +71,9 @@ def committed_names(event: Mapping[str, Any]) -> list[str]:
 
 
 def new_salts(names: Iterable[str]) -> dict[str, str]:
-    """A fresh salt per name, from one read of the system's random source."""
+    """A fresh salt per name, from the system's random source (domain.random_pool)."""
     names = list(names)
-    raw = os.urandom(SALT_BYTES * len(names))
+    raw = random_pool.POOL.take(SALT_BYTES * len(names))
     return {name: b64url(raw[i * SALT_BYTES:(i + 1) * SALT_BYTES]) for i, name in enumerate(names)}
 
 
