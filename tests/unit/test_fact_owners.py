@@ -52,18 +52,24 @@ def test_an_entity_lives_while_any_of_its_facts_does() -> None:
     refused(n, position("04"), "entity-known")
 
 
+def bytes_learning(k: Knowledge, records: list[dict[str, Any]], first_version: int) -> int:
+    """How much more memory the knowledge holds once it has learned `records` (tracemalloc)."""
+    tracemalloc.start()
+    before = tracemalloc.take_snapshot()
+    for version, r in enumerate(records, start=first_version):
+        k.learn(r, version)
+    grown = sum(s.size_diff for s in tracemalloc.take_snapshot().compare_to(before, "filename"))
+    tracemalloc.stop()
+    return grown
+
+
 def test_a_fact_the_rules_only_count_costs_a_few_dozen_bytes() -> None:
     k = Knowledge()
     k.learn({"event_id": str(uuid.uuid4()), "type": "dispute.raised", "occurred_at": "2025-03-01",
              "dispute_id": "d", "title": "D"}, 1)
     records = [{"event_id": str(uuid.uuid4()), "type": "dispute.deferred", "occurred_at": "2025-03-02",
                 "dispute_id": "d"} for _ in range(20_000)]
-    tracemalloc.start()
-    before = tracemalloc.take_snapshot()
-    for version, r in enumerate(records, start=2):
-        k.learn(r, version)
-    grown = sum(s.size_diff for s in tracemalloc.take_snapshot().compare_to(before, "filename"))
-    tracemalloc.stop()
+    grown = bytes_learning(k, records, first_version=2)
     assert grown / len(records) < 64, f"{grown / len(records):.0f} bytes per fact"
     assert k.entities.live(k.entities.number(("dispute", "d"))) == len(records) + 1  # type: ignore[arg-type]
     assert k.exists(("dispute", "d"), exclude=records[7]["event_id"])
@@ -77,12 +83,7 @@ def test_an_ending_and_its_entity_cost_a_few_dozen_bytes_each() -> None:
     records = [r for key, scheduled, concluded in rounds for r in (
         {"event_id": scheduled, "type": "round.scheduled", "occurred_at": "2025-03-01", "round_id": key},
         {"event_id": concluded, "type": "round.concluded", "occurred_at": "2025-03-02", "round_id": key})]
-    tracemalloc.start()
-    before = tracemalloc.take_snapshot()
-    for version, r in enumerate(records, start=1):
-        k.learn(r, version)
-    grown = sum(s.size_diff for s in tracemalloc.take_snapshot().compare_to(before, "filename"))
-    tracemalloc.stop()
+    grown = bytes_learning(k, records, first_version=1)
     # The keys themselves (about 54 bytes each) are the records': held, not made here.
     assert grown / len(rounds) < 200, f"{grown / len(rounds):.0f} bytes per round and its ending"
     [ending] = k.history(("round", "r00042"))
