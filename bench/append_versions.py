@@ -8,7 +8,8 @@ run from this script in child processes, each with its own code on its path and 
 checkout's virtualenv. Each round runs both versions, in alternating order, on a fresh SQLite
 database file with the service's default settings: a negotiation of 2,000 statements is filled,
 then `--appends` single-statement appends and `--batches` batches of 500 statements are timed,
-through the application (NegotiationLog.append, as the HTTP route's writer calls it). Printed:
+through the application (NegotiationLog.append, as the HTTP route's writer calls it), with the
+cyclic collector as `serve` sets it (`--collector default`: CPython's). Printed:
 the median per append (and per event in batches) of each version over the rounds, and the
 ratio this checkout / baseline."""
 
@@ -35,6 +36,12 @@ from statements import append_statements, open_negotiation, statement
 appends, batches = int(sys.argv[1]), int(sys.argv[2])
 scratch = Path(tempfile.mkdtemp(prefix="nl-append-"))
 services = Services.open(Settings(db=str(scratch / "log.db"), signing_key=scratch / "signing.ed25519"))
+if sys.argv[3:]:  # the collector as `serve` sets it, given as numbers: a baseline may predate it
+    import gc
+    young, older = map(int, sys.argv[3:5])
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(young, older, older)
 try:
     log = services.log
     nid = open_negotiation(log)
@@ -56,8 +63,8 @@ finally:
 """
 
 
-def run(tree: Path, appends: int, batches: int) -> dict[str, float]:
-    done = subprocess.run([sys.executable, "-c", WORKLOAD, str(appends), str(batches)], cwd=tree,
+def run(tree: Path, appends: int, batches: int, collector: list[str]) -> dict[str, float]:
+    done = subprocess.run([sys.executable, "-c", WORKLOAD, str(appends), str(batches), *collector], cwd=tree,
                           capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
@@ -68,19 +75,25 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--appends", type=int, default=200)
     parser.add_argument("--batches", type=int, default=20)
+    parser.add_argument("--collector", choices=("serve", "default"), default="serve",
+                        help="the cyclic collector as `negotiation-log serve` sets it (api/cli/memory.py), "
+                             "in both versions, or CPython's default")
     args = parser.parse_args()
+    sys.path.insert(0, str(HERE.parent))
+    from api.cli.memory import OLDER, YOUNG
+    collector = [str(YOUNG), str(OLDER)] if args.collector == "serve" else []
     trees = {"baseline": args.baseline.resolve(), "this checkout": HERE.parent}
     found: dict[str, dict[str, list[float]]] = {name: {"single": [], "batched": []} for name in trees}
     for round_ in range(args.rounds):
         order = list(trees) if round_ % 2 == 0 else list(reversed(trees))
         for name in order:
-            for what, seconds in run(trees[name], args.appends, args.batches).items():
+            for what, seconds in run(trees[name], args.appends, args.batches, collector).items():
                 found[name][what].append(seconds)
         print(f"round {round_ + 1} of {args.rounds}: " + ", ".join(
             f"{name} {found[name]['single'][-1] * 1000:.2f} ms / {found[name]['batched'][-1] * 1e6:.0f} µs"
             for name in trees), flush=True)
     print(f"\nbench/append_versions.py --baseline {args.baseline} --rounds {args.rounds} --appends {args.appends} "
-          f"--batches {args.batches} (in-process, SQLite, medians over the rounds)")
+          f"--batches {args.batches} --collector {args.collector} (in-process, SQLite, medians over the rounds)")
     for what, unit, scale in (("single", "ms per single-event append", 1000), ("batched", "µs per event in batches of 500", 1e6)):
         base = statistics.median(found["baseline"][what])
         mine = statistics.median(found["this checkout"][what])
