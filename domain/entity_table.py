@@ -10,7 +10,8 @@ flat arrays: about 120 bytes, most of it the key itself."""
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, ClassVar
 
 Entity = tuple[str, str]  # (kind, key)
 # Where a change records how to undo it (domain.knowledge's journal), or None.
@@ -71,14 +72,19 @@ class EntityTable:
         for kind, key, live in zip(self._kinds, self._keys, self._live):
             yield names[kind], key, live
 
-    def columns(self) -> dict[str, object]:
+    # The columns held as flat arrays, with their array typecodes (domain.snapshots packs them).
+    ARRAYS: ClassVar[dict[str, str]] = {"kind": "B", "live": "q"}
+
+    def columns(self) -> dict[str, Any]:
         """What a snapshot keeps (domain.snapshots): the kinds' names, then per entity its
         kind, key and live count, in number order."""
-        return {"kinds": list(self._kind_names), "kind": self._kinds, "key": self._keys, "live": self._live}
+        return {"kinds": list(self._kind_names), "kind": self._kinds, "keys": self._keys, "live": self._live}
 
     @classmethod
-    def from_columns(cls, kinds: list[str], kind: array, keys: list[str], live: array) -> EntityTable:
-        """The table `columns` described; ValueError if the columns do not agree."""
+    def from_columns(cls, columns: Mapping[str, Any]) -> EntityTable:
+        """The table `columns` described (its ARRAYS as arrays of their typecodes); ValueError
+        if the columns do not agree."""
+        kinds, kind, keys, live = columns["kinds"], columns["kind"], columns["keys"], columns["live"]
         if not (len(kind) == len(keys) == len(live)) or len(set(kinds)) != len(kinds):
             raise ValueError("entity columns of different lengths, or a kind named twice")
         if kind and max(kind) >= len(kinds):
@@ -91,7 +97,7 @@ class EntityTable:
                 raise ValueError("an entity key that is not text")
             if table._numbers[table._kind_names[code]].setdefault(key, number) != number:
                 raise ValueError("an entity numbered twice")
-        table._kinds, table._keys, table._live = array("B", kind), list(keys), array("q", live)
+        table._kinds, table._keys, table._live = kind, list(keys), live
         return table
 
     # -- undoing (in the reverse order of the changes) -------------------------------------

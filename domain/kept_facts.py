@@ -14,10 +14,10 @@ the life of the columns, and index order is the order the facts were learned in.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, ClassVar
 
 from domain.entity_table import Entity, EntityTable, Journal
 from domain.id_columns import EventIdColumn
@@ -147,6 +147,11 @@ class KeptFacts:
                     from_micros(self._start[at]), None if entity == _NONE else self._entities.entity(entity),
                     members, leaves)
 
+    def members(self, at: int) -> Sequence[dict[str, Any]]:
+        """The participants the fact introduces (none, unless it is a membership change)."""
+        membership = self._membership.get(at)
+        return () if membership is None else membership[0]
+
     def entity_number(self, at: int) -> int | None:
         entity = self._entity[at]
         return None if entity == _NONE else entity
@@ -169,6 +174,9 @@ class KeptFacts:
 
     # -- snapshots (domain.snapshots) -----------------------------------------------------
 
+    # The columns held as flat arrays, with their array typecodes (domain.snapshots packs them).
+    ARRAYS: ClassVar[dict[str, str]] = {"id_high": "Q", "id_low": "Q", "type": "B", "version": "q", "start": "q", "entity": "q"}
+
     def columns(self) -> dict[str, Any]:
         """The live facts' columns, in the order they were learned: a fact's membership change
         by its place among them."""
@@ -185,24 +193,28 @@ class KeptFacts:
                 "start": live(self._start), "entity": live(self._entity), "membership": membership}
 
     @classmethod
-    def from_columns(cls, entities: EntityTable, types: list[str], id_high: array, id_low: array,
-                     other_ids: dict[int, str], type_: array, version: array, start: array, entity: array,
-                     membership: list[tuple[int, Sequence[dict[str, Any]], str | None]]) -> KeptFacts:
-        """The facts `columns` described; ValueError if the columns do not agree."""
-        count = len(id_high)
-        if not all(len(c) == count for c in (id_low, type_, version, start, entity)):
+    def from_columns(cls, entities: EntityTable, columns: Mapping[str, Any]) -> KeptFacts:
+        """The facts `columns` described (its ARRAYS as arrays of their typecodes, `other_ids`
+        keyed by place, in any form int() reads); ValueError if the columns do not agree."""
+        high, entity = columns["id_high"], columns["entity"]
+        count = len(high)
+        if not all(len(columns[name]) == count for name in cls.ARRAYS):
             raise ValueError("fact columns of different lengths")
-        if (type_ and max(type_) >= len(types)) or (entity and not -1 <= min(entity) <= max(entity) < len(entities)):
+        types, type_codes = columns["types"], columns["type"]
+        if (type_codes and max(type_codes) >= len(types)) or \
+                (entity and not -1 <= min(entity) <= max(entity) < len(entities)):
             raise ValueError("a fact of an unnamed type or entity")
-        if any(not 0 <= i < count for i in other_ids) or any(not 0 <= m[0] < count for m in membership):
+        other_ids = {int(i): str(event_id) for i, event_id in columns["other_ids"].items()}
+        membership = {int(i): (members, None if leaves is None else str(leaves))
+                      for i, members, leaves in columns["membership"]}
+        if any(not 0 <= i < count for i in [*other_ids, *membership]):
             raise ValueError("a fact out of range")
         facts = cls(entities)
         facts._type_names = [str(t) for t in types]
-        facts._ids.high, facts._ids.low = array("Q", id_high), array("Q", id_low)
-        facts._ids.other = {int(i): str(event_id) for i, event_id in other_ids.items()}
-        facts._type, facts._version, facts._start = array("B", type_), array("q", version), array("q", start)
-        facts._entity, facts._alive = array("q", entity), bytearray(b"\1" * count)
-        facts._membership = {int(i): (members, leaves) for i, members, leaves in membership}
+        facts._ids.high, facts._ids.low, facts._ids.other = high, columns["id_low"], other_ids
+        facts._type, facts._version, facts._start = type_codes, columns["version"], columns["start"]
+        facts._entity, facts._alive = entity, bytearray(b"\1" * count)
+        facts._membership = membership
         facts._count = count
         for at, number in enumerate(entity):
             facts._previous.append(_NONE if number == _NONE else facts._link(at, number))

@@ -15,8 +15,6 @@ from domain.fact_owners import FactOwners
 from domain.kept_facts import Fact, KeptFacts
 from domain.valid_time import parse_valid_time
 
-__all__ = ["ENTITY_KEYS", "KEPT_TYPES", "KEY_FIELDS", "Fact", "Knowledge", "StoredBefore", "entity_of"]
-
 # The entity an event type is about, and the field holding its key.
 ENTITY_KEYS: dict[str, tuple[str, str]] = {
     **{t: ("round", "round_id") for t in (
@@ -87,7 +85,6 @@ class Knowledge:
     While a journal is kept (`keep_journal`), every change records how to undo it, so that
     the writer can take back a refused request (or a whole group that lost a race) without
     reloading the stream; replaying a stream keeps none."""
-
 
     def __init__(self) -> None:
         self.entities = EntityTable()  # every entity a live fact was about, and its live facts
@@ -185,7 +182,7 @@ class Knowledge:
             members = [changes["participant"]]
         start = parse_valid_time(changes["occurred_at"]).start if "occurred_at" in changes else None
         self.kept.correct(at, start, members, journal)
-        if self.kept.fact(at).members:
+        if self.kept.members(at):
             self._refresh_participants()
 
     def _forget(self, target_id: str) -> None:
@@ -202,7 +199,7 @@ class Knowledge:
                 number = None if entity is None else self.entities.number(entity)
         else:
             number = self.kept.entity_number(at)
-            had_members = bool(self.kept.fact(at).members)
+            had_members = bool(self.kept.members(at))
             self.kept.remove(at, journal)
             if had_members:
                 self._refresh_participants()
@@ -226,12 +223,10 @@ class Knowledge:
 
     def entity_of_fact(self, event_id: str) -> Entity | None:
         at = self.kept.find(event_id)
-        if at is not None:
-            return self.kept.fact(at).entity
-        number = self.others.get(event_id)
+        number = self.others.get(event_id) if at is None else self.kept.entity_number(at)
         if number is not None:
             return self.entities.entity(number)
-        if self.before is not None and event_id not in self.retracted:
+        if at is None and self.before is not None and event_id not in self.retracted:
             return self.before.entity_of(event_id)
         return None
 

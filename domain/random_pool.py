@@ -34,7 +34,7 @@ class RandomPool:
 
     def forget(self) -> None:
         """Drops the bytes held: they are the parent's, in a forked child."""
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # another of the parent's threads may have held it at the fork
         self._bytes, self._at = b"", 0
 
 

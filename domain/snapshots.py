@@ -74,20 +74,16 @@ def entries(knowledge: Knowledge) -> int:
 def take(negotiation_id: str, version: int, event_id: str, created_on: datetime, modified_on: datetime,
          workspace: str, knowledge: Knowledge) -> Snapshot:
     """The snapshot of `knowledge`, which holds every event up to `version` (`event_id` the last)."""
-    entities, facts = knowledge.entities.columns(), knowledge.kept.columns()
+    facts = _written(knowledge.kept.columns())
+    facts["other_ids"] = {str(i): event_id for i, event_id in facts["other_ids"].items()}
+    facts["membership"] = [[i, [_member(m) for m in members], leaves] for i, members, leaves in facts["membership"]]
     state = orjson.dumps({
         "shape": SHAPE,
         "created_on": created_on.isoformat(),
         "modified_on": modified_on.isoformat(),
         "workspace": workspace,
-        "entities": {"kinds": entities["kinds"], "kind": _packed(entities["kind"]), "keys": entities["key"],
-                     "live": _packed(entities["live"])},
-        "facts": {"types": facts["types"], "id_high": _packed(facts["id_high"]), "id_low": _packed(facts["id_low"]),
-                  "other_ids": {str(i): event_id for i, event_id in facts["other_ids"].items()},
-                  "type": _packed(facts["type"]), "version": _packed(facts["version"]),
-                  "start": _packed(facts["start"]), "entity": _packed(facts["entity"]),
-                  "membership": [[i, [_member(m) for m in members], leaves]
-                                 for i, members, leaves in facts["membership"]]},
+        "entities": _written(knowledge.entities.columns()),
+        "facts": facts,
         "retracted": sorted(knowledge.retracted),
         "corrections": knowledge.correction_ids,
     })
@@ -96,6 +92,15 @@ def take(negotiation_id: str, version: int, event_id: str, created_on: datetime,
 
 # Columns are written as their bytes, little-endian, in base64: a snapshot of a hundred
 # thousand entities is a copy of its arrays rather than a hundred thousand encoded entries.
+def _written(columns: dict[str, Any]) -> dict[str, Any]:
+    return {name: _packed(value) if isinstance(value, array) else value for name, value in columns.items()}
+
+
+def _read(written: dict[str, Any], arrays: dict[str, str]) -> dict[str, Any]:
+    """`written` with the columns named in `arrays` (name: typecode) unpacked."""
+    return {**written, **{name: _unpacked(typecode, written[name]) for name, typecode in arrays.items()}}
+
+
 def _packed(column: array) -> str:
     if sys.byteorder == "big":
         column = array(column.typecode, column)
@@ -131,18 +136,14 @@ def restore(snapshot: Snapshot, before: StoredBefore) -> Restored:
         if state["shape"] != SHAPE:
             raise Unusable(f"its state is of shape {state['shape']}")
         k = Knowledge()
-        entities, facts = state["entities"], state["facts"]
-        k.entities = EntityTable.from_columns(entities["kinds"], _unpacked("B", entities["kind"]), entities["keys"],
-                                              _unpacked("q", entities["live"]))
-        versions = _unpacked("q", facts["version"])
+        k.entities = EntityTable.from_columns(_read(state["entities"], EntityTable.ARRAYS))
+        facts = _read(state["facts"], KeptFacts.ARRAYS)
+        versions = facts["version"]
         if versions and max(versions) > snapshot.version:
             raise Unusable(f"a fact of version {max(versions)} in a snapshot of version {snapshot.version}")
-        membership = [(int(i), [_member(m) for m in members] or (), None if leaves is None else str(leaves))
-                      for i, members, leaves in facts["membership"]]
-        k.kept = KeptFacts.from_columns(
-            k.entities, facts["types"], _unpacked("Q", facts["id_high"]), _unpacked("Q", facts["id_low"]),
-            {int(i): event_id for i, event_id in facts["other_ids"].items()}, _unpacked("B", facts["type"]),
-            versions, _unpacked("q", facts["start"]), _unpacked("q", facts["entity"]), membership)
+        facts["membership"] = [(i, [_member(m) for m in members] or (), leaves)
+                               for i, members, leaves in facts["membership"]]
+        k.kept = KeptFacts.from_columns(k.entities, facts)
         k.retracted = {str(event_id) for event_id in state["retracted"]}
         k.correction_ids = {str(target): [str(c) for c in ids] for target, ids in state["corrections"].items()}
         k.unread_corrections = set(k.correction_ids)
