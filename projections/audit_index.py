@@ -36,6 +36,7 @@ class AuditIndex:
     """A TransactionHook (see domain.storage.writes), and Rebuildable."""
 
     tables = ("nl_audit",)
+    holds_values = False  # who recorded each event and when
 
     def create_tables(self, cursor: Cursor, dialect: Dialect) -> None:
         self._create_table(cursor, dialect)

@@ -41,6 +41,7 @@ class TargetIndex:
     """A TransactionHook (see domain.storage.writes), and Rebuildable."""
 
     tables = (TABLE,)
+    holds_values = False  # event ids and positions
 
     def create_tables(self, cursor: Cursor, dialect: Dialect) -> None:
         cursor.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} (target_event_id TEXT NOT NULL, "

@@ -111,6 +111,7 @@ class TimelineIndex:
     """A TransactionHook (see domain.storage.writes), and Rebuildable."""
 
     tables = (TABLE,)
+    holds_values = False  # times, types, ids and positions
 
     def create_tables(self, cursor: Cursor, dialect: Dialect) -> None:
         self._create_table(cursor, dialect)

@@ -13,6 +13,9 @@ from projections.replay import CORRECTION_TYPES
 
 VERSION = "1"
 TABLES = ("nl_read_events", "nl_read_touches", "nl_read_models", "nl_read_meta", "nl_read_counts")
+# Those whose rows hold recorded values (a view's body), which an erasure may remove: the others
+# hold positions, ids, keys, counts and times only.
+HOLDING_VALUES = ("nl_read_models",)
 # The events of a negotiation that corrections touch, or that are corrections: the condition of
 # a partial index, and (word for word, so that SQLite uses the index) of the queries using it.
 TOUCHED = "corrected = 1 OR retracted = 1 OR target_position IS NOT NULL"

@@ -13,6 +13,10 @@ from api.services import Services
 from api.settings import Settings
 from domain.application import AppendRequest
 from domain.storage.backend import is_postgres
+from projections.audit_index import AuditIndex
+from projections.store.rebuild import rebuild
+from projections.target_index import TargetIndex
+from projections.timeline_index import TimelineIndex
 from tests.conftest import OPENING
 
 NAME = "Ivan Petrovich Sidorov"
@@ -50,3 +54,26 @@ def test_erased_values_and_salts_are_gone_from_the_stored_bytes(settings: Settin
     assert KEPT.encode() in stored
     for secret in (NAME, "Kuznetsova", "Sidorov", salts["speaker"], salts["sources[1]"]):
         assert secret.encode() not in stored, secret
+
+
+def test_a_value_in_views_a_rebuild_replaced_is_gone_once_erased(settings: Settings) -> None:
+    """The rebuild drops the old views without zeroing only the tables that hold no values: the
+    old bodies' pages, left free in the file, are zeroed."""
+    services = Services.open(settings)
+    nid = services.log.append(AppendRequest(principal="alice", events=[OPENING])).negotiation_id
+    position = {"type": "position.stated", "occurred_at": "2025-04-10", "dispute_id": "d1", "participant_id": "ru",
+                "stance": "demand", "text": f"As {NAME} put it"}
+    kept = {**position, "participant_id": "us", "text": KEPT}
+    events = services.log.append(AppendRequest(principal="alice", negotiation_id=nid, events=[
+        {"type": "dispute.raised", "occurred_at": "2025-04-10", "dispute_id": "d1", "title": "Prisoners"},
+        position, kept])).events
+    [view] = services.log.database.query("SELECT body FROM nl_read_models WHERE kind = 'dispute'")
+    assert NAME in view["body"]
+    rebuild(services.log.database, also=[AuditIndex(), TargetIndex(), TimelineIndex()])
+    services.log.append(AppendRequest(principal="admin", negotiation_id=nid, erasure=True, events=[
+        {"type": "record.erased", "occurred_at": "2025-06-01T00:00:00Z", "target_event_id": events[1]["event_id"],
+         "fields": ["text"], "reason": "asked to be erased"}]))
+    services.close()
+    stored = stored_bytes(settings)
+    assert KEPT.encode() in stored
+    assert NAME.encode() not in stored

@@ -69,6 +69,7 @@ class Undeclared:
     """A Rebuildable that writes a table it does not list in `tables`."""
 
     tables: tuple[str, ...] = ()
+    holds_values = False
 
     def create_tables(self, cursor: Cursor, dialect: Dialect) -> None:
         pass
