@@ -59,8 +59,8 @@ def test_a_rebuild_in_pages_of_any_size_gives_the_views_appending_gave(services:
 
 def test_old_tables_of_any_size_are_emptied_in_steps_and_dropped(services: Services,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every read-model table a rebuild replaces, however it is keyed, is emptied a few rows at a
-    time once it holds more than DROP_AT_ONCE rows, and dropped."""
+    """Every read-model table a rebuild replaces is dropped: those holding values emptied a few
+    rows at a time first once they hold more than DROP_AT_ONCE rows, the others at once."""
     nid = open_negotiation(services)
     run(services, nid, history(random.Random(5), 60))
     models = ReadModels(services.log)
