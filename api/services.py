@@ -20,7 +20,6 @@ from domain.stream_tickets import StreamTickets
 from domain.verifications import Verifications
 from domain.storage.backend import eventsourcing_env, is_postgres, postgres_connection
 
-from projections.audit_index import AuditIndex
 from projections.log_query import LogQueries
 from projections.reading import Reading
 from projections.store.hook import ReadModelHook
@@ -46,7 +45,7 @@ class Services:
     principals: Principals
     # HTTP appends go through group commit; the CLI's imports batch by themselves.
     writer: GroupCommit
-    # The audit index and the live feed's wake-ups are kept in step with every append.
+    # The audit's and the feed's pages; the live feed's wake-ups, kept in step with every append.
     queries: LogQueries
     live: LiveHead
     signer: CheckpointSigner
@@ -81,18 +80,13 @@ class Services:
         env = eventsourcing_env(settings.db, pool_size=settings.pool_size,
                                 lock_timeout=settings.lock_timeout, connect_timeout=settings.connect_timeout,
                                 password=settings.db_password)
-        audit_index, targets, live = AuditIndex(), TargetIndex(), LiveHead(settings.feed_poll_seconds)
+        targets, live = TargetIndex(), LiveHead(settings.feed_poll_seconds)
         timelines = TimelineIndex()
         # Index names as a rebuild left them (projections.store.shadow).
-        log = NegotiationLog(env, hooks=[LiveIndexNames(audit_index), live, HeadNotifier(),
+        log = NegotiationLog(env, hooks=[live, HeadNotifier(),
                                          LiveIndexNames(ReadModelHook()), Verifications(), targets,
                                          LiveIndexNames(timelines)],
                              upgrade_progress=_upgrade_progress)
-        try:
-            audit_index.catch_up(log.database, log.event_log)
-        except PersistenceError:  # e.g. a read-only database: serve what there is
-            logging.getLogger("negotiation_log").warning("the audit index could not be brought up to date",
-                                                         exc_info=True)
         try:
             targets.catch_up(log.database)
         except (PersistenceError, ValueError, KeyError, TypeError):  # unusable until then: readers scan

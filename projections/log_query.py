@@ -1,8 +1,9 @@
 """Pages of the global log, optionally filtered, read from storage by position.
 
-Filters go through the `nl_audit` index (one row per event: who, when, which negotiation,
-which type), so a filtered page costs an index range scan plus one lookup per event returned,
-never a scan of the whole log. Event bodies always come from the events table itself."""
+Filters go through the read models' row of each event (`nl_read_events`: who recorded it, when,
+in which negotiation, of which type), each through an index of its own, so a filtered page costs
+an index range scan plus one lookup per event returned, never a scan of the whole log. Event
+bodies always come from the events table itself."""
 
 from __future__ import annotations
 
@@ -10,19 +11,16 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from functools import lru_cache
 from typing import Any
 
 from domain.storage.log import EventLog, event_columns, select_events
 from domain.workspaces import Scope, WorkspaceIndex
 
+from projections.store.schema import micros
 
-@lru_cache(maxsize=1024)  # the events of one append share their recorded time
-def sortable_time(value: datetime | str) -> str:
-    """UTC at fixed width (`2025-04-10T07:00:00.000000Z`), so text order is time order: the
-    stored `recorded_at` drops `.000000`, which would sort `…:00Z` after `…:00.5Z`."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+def fixed_width_utc(value: datetime) -> str:
+    """UTC at fixed width (`2025-04-10T07:00:00.000000Z`): how the audit echoes its bounds."""
     if value.tzinfo is not None:
         value = value.astimezone(timezone.utc).replace(tzinfo=None)
     return value.isoformat(timespec="microseconds") + "Z"
@@ -56,11 +54,11 @@ class LogFilter:
             clauses.append(f"a.type IN ({','.join('?' * len(self.types))})")
             params.extend(self.types)
         if self.since is not None:
-            clauses.append("a.recorded_at >= ?")
-            params.append(sortable_time(self.since))
+            clauses.append("a.recorded_us >= ?")
+            params.append(_micros(self.since))
         if self.until is not None:
-            clauses.append("a.recorded_at <= ?")
-            params.append(sortable_time(self.until))
+            clauses.append("a.recorded_us <= ?")
+            params.append(_micros(self.until))
         if self.scope is not None:
             clause, names = WorkspaceIndex.restriction(self.scope, "+a.negotiation_id" if scope_by_scan
                                                        else "a.negotiation_id")
@@ -71,8 +69,12 @@ class LogFilter:
     def echo(self) -> dict[str, Any]:
         return {"recorded_by": self.recorded_by, "negotiation_id": self.negotiation_id,
                 "type": list(self.types) or None,
-                "since": sortable_time(self.since) if self.since else None,
-                "until": sortable_time(self.until) if self.until else None}
+                "since": fixed_width_utc(self.since) if self.since else None,
+                "until": fixed_width_utc(self.until) if self.until else None}
+
+
+def _micros(at: datetime) -> int:
+    return micros(at if at.tzinfo is not None else at.replace(tzinfo=timezone.utc))
 
 
 # Up to this many negotiations in a viewer's scope, its pages are merged from each one's own.
@@ -86,7 +88,7 @@ class LogQueries:
         pos = db.dialect.position_column
         self._db = db
         self._select = (
-            f"SELECT {event_columns(db.dialect)} FROM nl_audit a JOIN {db.events_table} e ON e.{pos} = a.position "
+            f"SELECT {event_columns(db.dialect)} FROM nl_read_events a JOIN {db.events_table} e ON e.{pos} = a.position "
             "LEFT JOIN nl_leaves l ON l.position = a.position "
         )
         self._by_position = select_events(db.dialect) + f"WHERE e.{pos} IN "
@@ -127,7 +129,7 @@ class LogQueries:
         for negotiation_id in negotiation_ids:
             clauses, params = dataclasses.replace(flt, scope=None, negotiation_id=negotiation_id).where()
             _in_range(clauses, params, after, descending, upto)
-            sql = (f"SELECT a.position FROM nl_audit a WHERE {' AND '.join(clauses)} "
+            sql = (f"SELECT a.position FROM nl_read_events a WHERE {' AND '.join(clauses)} "
                    f"ORDER BY a.position {'DESC' if descending else 'ASC'} LIMIT ?")
             positions += [int(r["position"]) for r in self._db.query(sql, [*params, limit])]
         chosen = sorted(positions, reverse=descending)[:limit]

@@ -18,7 +18,6 @@ from domain.receipts import Failed, verify_receipt
 from domain.signed_note import NoteError, VerifierKey, open_note, parse_verifier_key
 from domain.tlog_formats import parse_checkpoint_text
 from domain.valid_time import parse_instant
-from projections.audit_index import AuditIndex
 from projections.export.reading import read_record
 from projections.export.record import Record, chunked
 from projections.export.registry import NAMES as FORMAT_NAMES, UnknownFormat, export_format
@@ -208,7 +207,7 @@ def rebuild(db: Db = DEFAULT_DB) -> None:
         with Progress(*columns, console=err) as progress:
             task = progress.add_task("rebuild", total=log_size(database))
             replayed = rebuild_read_models(database, lambda n: progress.advance(task, n),
-                                           also=[AuditIndex(), TargetIndex(), TimelineIndex()])
+                                           also=[TargetIndex(), TimelineIndex()])
     finally:
         services.close()
     print(f"Rebuilt the read models from {replayed} events.")

@@ -100,9 +100,13 @@ def _indexed_head(cursor: Cursor, dialect: Dialect) -> int:
     return int(found[0]["p"] or 0)
 
 
-def _behind(cursor: Cursor, dialect: Dialect) -> bool:
+def _of_this_version(cursor: Cursor, dialect: Dialect) -> bool:
     version = rows(cursor, dialect, "SELECT value FROM nl_read_meta WHERE name = 'version'")
-    if not version or version[0]["value"] != schema.VERSION:
+    return bool(version) and version[0]["value"] == schema.VERSION
+
+
+def _behind(cursor: Cursor, dialect: Dialect) -> bool:
+    if not _of_this_version(cursor, dialect):
         return True
     head = rows(cursor, dialect, "SELECT MAX(position) AS p FROM nl_leaves")
     return int(head[0]["p"] or 0) > _indexed_head(cursor, dialect)
@@ -112,8 +116,12 @@ class ReadModelHook:
     def create_tables(self, cursor: Cursor, dialect: Dialect) -> None:
         """Creates the tables, and brings views that are missing, of an older shape or behind
         the log (a database from before they existed) up to date before the first request."""
-        for statement in schema.create_statements(dialect):
+        for statement in schema.create_statements(dialect, indexes=False):
             cursor.execute(statement)
+        if _of_this_version(cursor, dialect):
+            # Tables of an older shape may lack the columns these index; they are made anew below.
+            for statement in schema.index_statements():
+                cursor.execute(statement)
         if not _behind(cursor, dialect) and counts.complete(cursor, dialect):
             return
         if dialect.name == "postgres":
@@ -122,8 +130,9 @@ class ReadModelHook:
             cursor.execute(f"LOCK TABLE {dialect.events_table} IN EXCLUSIVE MODE")
             if not _behind(cursor, dialect) and counts.complete(cursor, dialect):
                 return
-        version = rows(cursor, dialect, "SELECT value FROM nl_read_meta WHERE name = 'version'")
-        if not version or version[0]["value"] != schema.VERSION:
+        if not _of_this_version(cursor, dialect):
+            for table in schema.RETIRED:
+                cursor.execute(f"DROP TABLE IF EXISTS {table}")
             reset(cursor, dialect, indexes=False)
             catch_up(cursor, dialect, from_empty=True)
         else:

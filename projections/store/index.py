@@ -20,7 +20,7 @@ Entity = tuple[str, str, str]  # (negotiation id, kind, key)
 
 
 INSERT_EVENT = ("INSERT INTO nl_read_events (position, negotiation_id, version, event_id, type, occurred_us, "
-                "recorded_us, target_position) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+                "recorded_us, target_position, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
 INSERT_TOUCH = "INSERT INTO nl_read_touches (negotiation_id, kind, key, position) VALUES (?, ?, ?, ?)"
 
 
@@ -44,7 +44,7 @@ def index_events(cursor: Cursor, dialect: Dialect, events: Sequence[dict[str, An
             target = _target_position(cursor, dialect, event)
         occurred_us = micros(utc(event["occurred_from"]))
         event_rows.append((position, nid, event["version"], event["event_id"], event["type"],
-                           occurred_us, micros(utc(event["recorded_at"])), target))
+                           occurred_us, micros(utc(event["recorded_at"])), target, event["recorded_by"]))
         if target is None and not is_correction(event):
             counts.count(deltas, nid, occurred_us, event["type"], +1)
         if target is not None:

@@ -11,8 +11,12 @@ from domain.storage.dialect import Dialect
 from projections.negotiation import STATUS_BY_TYPE
 from projections.replay import CORRECTION_TYPES
 
-VERSION = "1"
+# 2: the audit's columns and indexes (who recorded each event) joined nl_read_events, and the
+# audit's own table (nl_audit, one more row and five more index entries per event) went.
+VERSION = "2"
 TABLES = ("nl_read_events", "nl_read_touches", "nl_read_models", "nl_read_meta", "nl_read_counts")
+# Tables of earlier versions, dropped when the read models are made anew.
+RETIRED = ("nl_audit",)
 # Those whose rows hold recorded values (a view's body), which an erasure may remove: the others
 # hold positions, ids, keys, counts and times only.
 HOLDING_VALUES = ("nl_read_models",)
@@ -48,12 +52,13 @@ def create_statements(d: Dialect, *, indexes: bool = True) -> list[str]:
     """The tables, and unless `indexes` is false their secondary indexes (see index_statements)."""
     i = d.integer
     return [
-        # One row per stored event, corrections included: what the indexes filter on. The
-        # valid time is as recorded; `corrected` says a correction may have moved it.
+        # One row per stored event, corrections included: what the indexes and the audit filter
+        # on. The valid time is as recorded; `corrected` says a correction may have moved it.
         "CREATE TABLE IF NOT EXISTS nl_read_events ("
         f"position {i} PRIMARY KEY, negotiation_id TEXT NOT NULL, version {i} NOT NULL, "
         f"event_id TEXT NOT NULL, type TEXT NOT NULL, occurred_us {i} NOT NULL, recorded_us {i} NOT NULL, "
-        f"target_position {i}, corrected {i} NOT NULL DEFAULT 0, retracted {i} NOT NULL DEFAULT 0)",
+        f"target_position {i}, corrected {i} NOT NULL DEFAULT 0, retracted {i} NOT NULL DEFAULT 0, "
+        "recorded_by TEXT NOT NULL)",
         # Events are found by id through nl_leaves' index: a second index on random ids would
         # cost every append a random page write (databases from before lose theirs).
         "DROP INDEX IF EXISTS nl_read_events_id",
@@ -78,7 +83,12 @@ def index_statements() -> list[str]:
     a rebuild creates them afterwards, one sorted build each rather than kept in step page
     by page."""
     return [
+        # Also the audit's filter by negotiation; each filter reads its own index in position
+        # order, so a page of the audit is a short range scan.
         "CREATE INDEX IF NOT EXISTS nl_read_events_stream ON nl_read_events (negotiation_id, position)",
+        "CREATE INDEX IF NOT EXISTS nl_read_events_recorded_by ON nl_read_events (recorded_by, position)",
+        "CREATE INDEX IF NOT EXISTS nl_read_events_type ON nl_read_events (type, position)",
+        "CREATE INDEX IF NOT EXISTS nl_read_events_recorded ON nl_read_events (recorded_us, position)",
         # The few events an as-of count replays (projections.store.negotiations): without it,
         # finding them reads every event of the negotiation. Plain facts have no entry in it.
         "CREATE INDEX IF NOT EXISTS nl_read_events_touched ON nl_read_events (negotiation_id, position) "

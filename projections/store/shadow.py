@@ -1,7 +1,7 @@
 """Running the read models' own SQL against other tables: the shadow copies a rebuild fills
 while the service keeps serving the live ones (projections.store.rebuild).
 
-Every read-model statement names its tables as they are live (`nl_read_events`, `nl_audit`,
+Every read-model statement names its tables as they are live (`nl_read_events`, `nl_timeline`,
 ...). A `Renamed` cursor rewrites, in each statement, the tables of a given list to their
 shadow names, and the names of the indexes it creates or drops by a `Naming` rule, then runs
 it on the real cursor; reads of anything else (the events, the chain) go through unchanged.

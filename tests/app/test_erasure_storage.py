@@ -13,7 +13,6 @@ from api.services import Services
 from api.settings import Settings
 from domain.application import AppendRequest
 from domain.storage.backend import is_postgres
-from projections.audit_index import AuditIndex
 from projections.store.rebuild import rebuild
 from projections.target_index import TargetIndex
 from projections.timeline_index import TimelineIndex
@@ -69,7 +68,7 @@ def test_a_value_in_views_a_rebuild_replaced_is_gone_once_erased(settings: Setti
         position, kept])).events
     [view] = services.log.database.query("SELECT body FROM nl_read_models WHERE kind = 'dispute'")
     assert NAME in view["body"]
-    rebuild(services.log.database, also=[AuditIndex(), TargetIndex(), TimelineIndex()])
+    rebuild(services.log.database, also=[TargetIndex(), TimelineIndex()])
     services.log.append(AppendRequest(principal="admin", negotiation_id=nid, erasure=True, events=[
         {"type": "record.erased", "occurred_at": "2025-06-01T00:00:00Z", "target_event_id": events[1]["event_id"],
          "fields": ["text"], "reason": "asked to be erased"}]))

@@ -15,10 +15,11 @@ from api.services import Services
 from api.settings import Settings
 from domain.storage.dialect import Dialect
 from domain.storage.writes import Cursor
-from projections.audit_index import AuditIndex
 from projections.store.queries import ReadModels
 from projections.store.rebuild import rebuild
 from projections.store.shadow import ALTERNATE, ShadowWriteRefused
+from projections.target_index import TargetIndex
+from projections.timeline_index import TimelineIndex
 from tests.app.test_rebuild_pages import history
 from tests.app.test_read_model_properties import run
 from tests.app.test_read_model_store import open_negotiation
@@ -51,7 +52,7 @@ def test_rebuilds_in_a_row_leave_every_table_and_index_once_and_the_views_right(
         run(services, nid, history(random.Random(3), 120))
         before = catalogue(services)
         for _ in range(3):
-            rebuild(services.log.database, also=[AuditIndex()])
+            rebuild(services.log.database, also=[TargetIndex(), TimelineIndex()])
             tables, indexes = catalogue(services)
             assert (tables, indexes) == before  # no copy left behind, each index once
         assert views_match_replay(ReadModels(services.log), nid, services.log.stream(nid))

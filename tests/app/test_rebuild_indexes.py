@@ -11,7 +11,6 @@ import pytest
 
 from api.services import Services
 from domain.storage.database import Database
-from projections.audit_index import AuditIndex
 from projections.store.rebuild import rebuild
 from projections.store.shadow import ALTERNATE
 from projections.target_index import TargetIndex
@@ -56,12 +55,12 @@ def rebuilt_as_new(services: Services, *, beside: bool) -> None:
     nid = open_negotiation(services)
     append(services, nid, *ROUNDS)
     new = indexes(database)
-    assert {t for t, _ in new} >= {"nl_read_events", "nl_read_touches", "nl_read_models", "nl_audit", "nl_timeline"}
+    assert {t for t, _ in new} >= {"nl_read_events", "nl_read_touches", "nl_read_models", "nl_timeline"}
     if beside:
         with another_process_on(Path(database.query("PRAGMA database_list")[0]["file"])):
-            rebuild(database, also=[AuditIndex(), TargetIndex(), TimelineIndex()])
+            rebuild(database, also=[TargetIndex(), TimelineIndex()])
     else:
-        rebuild(database, also=[AuditIndex(), TargetIndex(), TimelineIndex()])
+        rebuild(database, also=[TargetIndex(), TimelineIndex()])
     assert indexes(database) == new
-    rebuild(database, also=[AuditIndex(), TargetIndex(), TimelineIndex()])  # and back to the first names
+    rebuild(database, also=[TargetIndex(), TimelineIndex()])  # and back to the first names
     assert indexes(database) == new

@@ -1,6 +1,6 @@
 """A rebuild folds an entity met for the first time from the page in hand rather than reading
 it back: across page boundaries, corrections and retractions, it must still leave exactly the
-views that appending left (and a full replay gives), audit index included."""
+views that appending left (and a full replay gives), the audit's columns included."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from api.services import Services
-from projections.audit_index import AuditIndex
 from projections.target_index import TargetIndex
 from projections.timeline_index import TimelineIndex
 from projections.store import rebuild as rebuilding
@@ -49,12 +48,12 @@ def test_a_rebuild_in_pages_of_any_size_gives_the_views_appending_gave(services:
     models = ReadModels(services.log)
     before = {nid: stored_everything(models, nid) for nid in nids}
     db = services.log.database
-    audit = [dict(r) for r in db.query("SELECT * FROM nl_audit ORDER BY position")]
+    indexed = [dict(r) for r in db.query("SELECT * FROM nl_read_events ORDER BY position")]
     monkeypatch.setattr(rebuilding, "REBUILD_PAGE", page)
-    rebuild(db, lambda n: None, also=[AuditIndex()])
+    rebuild(db, lambda n: None, also=[TargetIndex(), TimelineIndex()])
     for nid in nids:
         assert stored_everything(models, nid) == before[nid] == replayed_everything(nid, services.log.stream(nid))
-    assert [dict(r) for r in db.query("SELECT * FROM nl_audit ORDER BY position")] == audit
+    assert [dict(r) for r in db.query("SELECT * FROM nl_read_events ORDER BY position")] == indexed
 
 
 def test_old_tables_of_any_size_are_emptied_in_steps_and_dropped(services: Services,
@@ -68,7 +67,7 @@ def test_old_tables_of_any_size_are_emptied_in_steps_and_dropped(services: Servi
     monkeypatch.setattr(rebuilding, "DROP_AT_ONCE", 4)
     monkeypatch.setattr(rebuilding, "CLEANUP_ROWS", 3)
     db = services.log.database
-    rebuild(db, lambda n: None, also=[AuditIndex(), TargetIndex(), TimelineIndex()])
+    rebuild(db, lambda n: None, also=[TargetIndex(), TimelineIndex()])
     assert stored_everything(models, nid) == before
     names = [r["name"] for r in db.query("SELECT name FROM sqlite_master WHERE type = 'table'")] \
         if db.dialect.name == "sqlite" else [r["tablename"] for r in db.query("SELECT tablename FROM pg_tables")]
