@@ -36,9 +36,9 @@ from domain.storage.dialect import Dialect
 from domain.storage.writes import Cursor
 from domain.valid_time import parse_valid_time
 
-from projections.replay import CORRECTION_TYPES, as_corrected, utc
+from projections.replay import CORRECTION_TYPES, as_corrected
 from projections.store.loading import events_after, events_at, rows
-from projections.store.schema import micros
+from projections.store.schema import micros, stored_micros
 from projections.store.shadow import Renamed, live_index_name
 from projections.timeline import TimelineFilter
 
@@ -84,13 +84,13 @@ def earliest_going_on(span_class_: int, at_us: int) -> int | None:
 
 
 def _span(fact: Mapping[str, Any]) -> tuple[int, int]:
-    return micros(utc(fact["occurred_from"])), micros(utc(fact["occurred_until"]))
+    return stored_micros(fact["occurred_from"]), stored_micros(fact["occurred_until"])
 
 
 def _row(fact: Mapping[str, Any], source: Mapping[str, Any], span: tuple[int, int], until: int = FOREVER) -> Row:
     begun, ended = span
     return (fact["negotiation_id"], fact["position"], source["position"], begun, ended, span_class(begun, ended),
-            fact["type"], fact["type"].split(".")[0], micros(utc(source["recorded_at"])), until)
+            fact["type"], fact["type"].split(".")[0], stored_micros(source["recorded_at"]), until)
 
 
 def moves_time(event: Mapping[str, Any]) -> bool:
@@ -103,7 +103,7 @@ def valid_times(fact: dict[str, Any], corrections: Sequence[dict[str, Any]]) -> 
     ordered = sorted(corrections, key=lambda c: c["position"])
     spans = [(fact, _span(fact))]
     spans += [(c, _span(as_corrected(fact, ordered[:i + 1]))) for i, c in enumerate(ordered) if moves_time(c)]
-    ends = [micros(utc(source["recorded_at"])) for source, _ in spans[1:]] + [FOREVER]
+    ends = [stored_micros(source["recorded_at"]) for source, _ in spans[1:]] + [FOREVER]
     return [_row(fact, source, span, until) for (source, span), until in zip(spans, ends, strict=True)]
 
 
@@ -225,11 +225,11 @@ def _move(cursor: Cursor, dialect: Dialect, correction: dict[str, Any]) -> None:
         _recompute(cursor, dialect, target)
         return
     fact = {"negotiation_id": current[0]["negotiation_id"], "position": target, "type": current[0]["type"]}
-    recorded = micros(utc(correction["recorded_at"]))
+    recorded = stored_micros(correction["recorded_at"])
     cursor.execute(dialect.sql(f"UPDATE {TABLE} SET known_until_us = ? WHERE position = ? AND source_position = ?"),
                    (recorded, target, current[0]["source_position"]))
     moved = parse_valid_time(correction["changes"]["occurred_at"]).as_fields()
-    span = micros(utc(str(moved["occurred_from"]))), micros(utc(str(moved["occurred_until"])))
+    span = stored_micros(str(moved["occurred_from"])), stored_micros(str(moved["occurred_until"]))
     cursor.execute(dialect.sql(INSERT), _row(fact, correction, span))
 
 

@@ -11,10 +11,10 @@ from domain.storage.dialect import Dialect
 from domain.storage.writes import Cursor
 
 from projections.entities import is_correction, touches
-from projections.replay import CORRECTION_TYPES, utc
+from projections.replay import CORRECTION_TYPES
 from projections.store import counts
 from projections.store.loading import events_at, rows
-from projections.store.schema import micros
+from projections.store.schema import stored_micros
 
 Entity = tuple[str, str, str]  # (negotiation id, kind, key)
 
@@ -42,9 +42,9 @@ def index_events(cursor: Cursor, dialect: Dialect, events: Sequence[dict[str, An
         if is_correction(event):
             _write(cursor, dialect, event_rows, touch_rows)
             target = _target_position(cursor, dialect, event)
-        occurred_us = micros(utc(event["occurred_from"]))
+        occurred_us = stored_micros(event["occurred_from"])
         event_rows.append((position, nid, event["version"], event["event_id"], event["type"],
-                           occurred_us, micros(utc(event["recorded_at"])), target, event["recorded_by"]))
+                           occurred_us, stored_micros(event["recorded_at"]), target, event["recorded_by"]))
         if target is None and not is_correction(event):
             counts.count(deltas, nid, occurred_us, event["type"], +1)
         if target is not None:

@@ -23,10 +23,10 @@ from domain.workspaces import DEFAULT_WORKSPACE, Scope, WorkspaceIndex
 from projections import paging, timeline_index
 from projections.changes import Snapshot, diff, entity_entry, negotiation_entry, snapshot
 from projections.entities import last_position, since, states, view
-from projections.replay import known, utc
+from projections.replay import known
 from projections.store.loading import entity_events, events_at, last_touch, rows
 from projections.store.negotiations import few_open_at, negotiation_at, negotiations_at, open_at
-from projections.store.schema import micros
+from projections.store.schema import micros, stored_micros
 from projections.target_index import TargetIndex
 from projections.timeline import TimelineFilter, timeline
 
@@ -189,7 +189,7 @@ class ReadModels:
             ordered, position = indexed
         else:
             events = self._stream(negotiation_id, wanted.known_at)
-            ordered = [(micros(utc(f["occurred_from"])), f["position"], f) for f in timeline(events, wanted)]
+            ordered = [(stored_micros(f["occurred_from"]), f["position"], f) for f in timeline(events, wanted)]
             ordered = [o for o in ordered if start is None or (o[0], o[1]) > start]
             position = last_position(events, wanted.known_at)
         items, next_cursor = paging.page(ordered, limit)
@@ -214,7 +214,7 @@ class ReadModels:
                 position = self._known_head(cursor, negotiation_id, wanted.known_at)
         except PersistenceError:  # e.g. a table dropped under a running service
             return None
-        ordered = [(micros(utc(f["occurred_from"])), f["position"], f) for f in timeline(facts + corrections, wanted)]
+        ordered = [(stored_micros(f["occurred_from"]), f["position"], f) for f in timeline(facts + corrections, wanted)]
         if [(m, p) for m, p, _ in ordered] != keys:
             return None  # the fold does not read these facts as the index does: it is not trusted
         return ordered, position

@@ -82,15 +82,22 @@ class Renamed:
         self._tables = re.compile(r"\b(" + "|".join(map(re.escape, tables)) + r")\b") if tables else None
         self._map = dict(tables)
         self._writable = None if only_writes_to is None else set(only_writes_to)
+        # A rebuild's step runs the same few statements thousands of times: each is rewritten
+        # once (not those naming an index, whose name depends on what exists at the time).
+        self._rewritten: dict[str, str] = {}
 
     def rewrite(self, statement: str) -> str:
-        statement = INDEX_DDL.sub(lambda m: m["head"] + self._index_name(self._cursor, m["name"]), statement)
+        if (known := self._rewritten.get(statement)) is not None:
+            return known
+        rewritten, named = INDEX_DDL.subn(lambda m: m["head"] + self._index_name(self._cursor, m["name"]), statement)
         if self._tables is not None:
-            statement = self._tables.sub(lambda m: self._map[m[1]], statement)
-        target = WRITE_TARGET.match(statement)
+            rewritten = self._tables.sub(lambda m: self._map[m[1]], rewritten)
+        target = WRITE_TARGET.match(rewritten)
         if self._writable is not None and target and target[1] not in self._writable:
-            raise ShadowWriteRefused(f"a rebuild may write only {sorted(self._writable)}, not {target[1]}: {statement}")
-        return statement
+            raise ShadowWriteRefused(f"a rebuild may write only {sorted(self._writable)}, not {target[1]}: {rewritten}")
+        if not named:
+            self._rewritten[statement] = rewritten
+        return rewritten
 
     def execute(self, statement: Any, params: Any = ()) -> Any:
         return self._cursor.execute(self.rewrite(statement), params)
