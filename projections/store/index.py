@@ -14,13 +14,13 @@ from projections.entities import is_correction, touches
 from projections.replay import CORRECTION_TYPES
 from projections.store import counts
 from projections.store.loading import events_at, rows
-from projections.store.schema import stored_micros
+from projections.store.schema import fact_role, stored_micros
 
 Entity = tuple[str, str, str]  # (negotiation id, kind, key)
 
 
 INSERT_EVENT = ("INSERT INTO nl_read_events (position, negotiation_id, version, event_id, type, occurred_us, "
-                "recorded_us, target_position, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                "recorded_us, target_position, recorded_by, fact_role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 INSERT_TOUCH = "INSERT INTO nl_read_touches (negotiation_id, kind, key, position) VALUES (?, ?, ?, ?)"
 
 
@@ -44,7 +44,8 @@ def index_events(cursor: Cursor, dialect: Dialect, events: Sequence[dict[str, An
             target = _target_position(cursor, dialect, event)
         occurred_us = stored_micros(event["occurred_from"])
         event_rows.append((position, nid, event["version"], event["event_id"], event["type"],
-                           occurred_us, stored_micros(event["recorded_at"]), target, event["recorded_by"]))
+                           occurred_us, stored_micros(event["recorded_at"]), target, event["recorded_by"],
+                           fact_role(event["type"])))
         if target is None and not is_correction(event):
             counts.count(deltas, nid, occurred_us, event["type"], +1)
         if target is not None:
