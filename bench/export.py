@@ -97,7 +97,7 @@ def main() -> None:
         log.close()
         print(f"filled {small_n + large_n:,} events in {time.perf_counter() - started:.0f} s", flush=True)
         marker.write_text(f"{small} {large}")
-    # Every index a service keeps (the audit index too) caught up before anything is timed:
+    # Every index a service keeps caught up before anything is timed:
     # otherwise the first export pays for catching up what the fill did not write.
     run(CLI, "export", "--db", db, "--format", "jsonl", "--negotiation", small)
     base_s, base_rss = run(sys.executable, "-c", BASELINE, db, large)
