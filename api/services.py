@@ -45,7 +45,7 @@ class Services:
     principals: Principals
     # HTTP appends go through group commit; the CLI's imports batch by themselves.
     writer: GroupCommit
-    # The audit's and the feed's pages; the live feed's wake-ups, kept in step with every append.
+    # Pages of the audit and the feed; the live feed's wake-ups, kept in step with every append.
     queries: LogQueries
     live: LiveHead
     signer: CheckpointSigner

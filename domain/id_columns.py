@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from array import array
 from collections.abc import Callable
+from uuid import UUID
 
 # The canonical lower-case form is one 128-bit number and back again, exactly.
 _CANONICAL = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
@@ -22,8 +23,7 @@ def halves(event_id: str) -> tuple[int, int] | None:
 
 
 def text_of(high: int, low: int) -> str:
-    h = f"{high:016x}{low:016x}"
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    return str(UUID(int=high << 64 | low))
 
 
 class EventIdColumn:

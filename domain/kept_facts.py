@@ -16,14 +16,13 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any, ClassVar
 
 from domain.entity_table import Entity, EntityTable, Journal
 from domain.id_columns import EventIdColumn
+from domain.valid_time import from_micros, micros
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_MICROSECOND = timedelta(microseconds=1)
 _NONE = -1
 
 
@@ -38,14 +37,6 @@ class Fact:
     entity: Entity | None = None
     members: Sequence[dict[str, Any]] = ()  # the participants it introduces
     leaves: str | None = None  # participant id of participant.left
-
-
-def micros(at: datetime) -> int:
-    return (at - _EPOCH) // _MICROSECOND
-
-
-def from_micros(value: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=value)
 
 
 class KeptFacts:

@@ -19,15 +19,15 @@ any one client should hold only the forms the contract promises to read back.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
 from domain.date_forms import (
     EDTF_FORMS, EARLIEST, LATEST, OPEN, SINGLE_FORMS, Bounds, parse_extended, parse_plain,
 )
 
-__all__ = ["ACCEPTED_FORMS", "DERIVED_FIELDS", "SINGLE_FORMS", "ValidTime", "format_utc", "parse_instant",
-           "parse_period", "parse_valid_time"]
+__all__ = ["ACCEPTED_FORMS", "DERIVED_FIELDS", "SINGLE_FORMS", "ValidTime", "format_utc", "from_micros", "micros",
+           "parse_instant", "parse_period", "parse_valid_time"]
 
 DATE_FORMS = f"{SINGLE_FORMS}; {EDTF_FORMS}"
 ACCEPTED_FORMS = (DATE_FORMS + "; or an interval START/END of two of those (without X), either end (not both) "
@@ -54,6 +54,20 @@ class ValidTime:
         if self.uncertain:
             fields["uncertain"] = True
         return fields
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def micros(at: datetime) -> int:
+    """Microseconds since 1970 (UTC): how times are compared in SQL and held in arrays (the
+    text form drops `.000000`, so it does not sort)."""
+    return (at - _EPOCH) // _MICROSECOND
+
+
+def from_micros(value: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=value)
 
 
 @lru_cache(maxsize=4096)  # events of one request share their recorded time; dates repeat

@@ -14,9 +14,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from domain.storage.log import EventLog, event_columns, select_events
+from domain.valid_time import micros
 from domain.workspaces import Scope, WorkspaceIndex
-
-from projections.store.schema import micros
 
 
 def fixed_width_utc(value: datetime) -> str:
@@ -55,10 +54,10 @@ class LogFilter:
             params.extend(self.types)
         if self.since is not None:
             clauses.append("a.recorded_us >= ?")
-            params.append(_micros(self.since))
+            params.append(micros(self.since))
         if self.until is not None:
             clauses.append("a.recorded_us <= ?")
-            params.append(_micros(self.until))
+            params.append(micros(self.until))
         if self.scope is not None:
             clause, names = WorkspaceIndex.restriction(self.scope, "+a.negotiation_id" if scope_by_scan
                                                        else "a.negotiation_id")
@@ -71,10 +70,6 @@ class LogFilter:
                 "type": list(self.types) or None,
                 "since": fixed_width_utc(self.since) if self.since else None,
                 "until": fixed_width_utc(self.until) if self.until else None}
-
-
-def _micros(at: datetime) -> int:
-    return micros(at if at.tzinfo is not None else at.replace(tzinfo=timezone.utc))
 
 
 # Up to this many negotiations in a viewer's scope, its pages are merged from each one's own.

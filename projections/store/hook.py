@@ -105,11 +105,10 @@ def _of_this_version(cursor: Cursor, dialect: Dialect) -> bool:
     return bool(version) and version[0]["value"] == schema.VERSION
 
 
-def _behind(cursor: Cursor, dialect: Dialect) -> bool:
-    if not _of_this_version(cursor, dialect):
-        return True
+def _whole(cursor: Cursor, dialect: Dialect) -> bool:
+    """Whether views of this version index every event and are counted."""
     head = rows(cursor, dialect, "SELECT MAX(position) AS p FROM nl_leaves")
-    return int(head[0]["p"] or 0) > _indexed_head(cursor, dialect)
+    return int(head[0]["p"] or 0) <= _indexed_head(cursor, dialect) and counts.complete(cursor, dialect)
 
 
 class ReadModelHook:
@@ -118,19 +117,21 @@ class ReadModelHook:
         the log (a database from before they existed) up to date before the first request."""
         for statement in schema.create_statements(dialect, indexes=False):
             cursor.execute(statement)
-        if _of_this_version(cursor, dialect):
+        current = _of_this_version(cursor, dialect)
+        if current:
             # Tables of an older shape may lack the columns these index; they are made anew below.
             for statement in schema.index_statements():
                 cursor.execute(statement)
-        if not _behind(cursor, dialect) and counts.complete(cursor, dialect):
-            return
+            if _whole(cursor, dialect):
+                return
         if dialect.name == "postgres":
             # Hold appends (they take this lock too) while catching up, then look again:
             # another process may have caught up meanwhile.
             cursor.execute(f"LOCK TABLE {dialect.events_table} IN EXCLUSIVE MODE")
-            if not _behind(cursor, dialect) and counts.complete(cursor, dialect):
+            current = _of_this_version(cursor, dialect)
+            if current and _whole(cursor, dialect):
                 return
-        if not _of_this_version(cursor, dialect):
+        if not current:
             for table in schema.RETIRED:
                 cursor.execute(f"DROP TABLE IF EXISTS {table}")
             reset(cursor, dialect, indexes=False)

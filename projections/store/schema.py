@@ -4,10 +4,10 @@ rebuilds them rather than serve views of an older shape."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
 from domain.storage.dialect import Dialect
+from domain.valid_time import micros
 
 from projections.negotiation import STATUS_BY_TYPE
 from projections.replay import CORRECTION_TYPES, utc
@@ -41,8 +41,6 @@ _ROLES = {**{t: INTRODUCES for types in INTRODUCERS.values() for t in types},
           **{t: SETS_STATUS for t in STATUS_BY_TYPE}}
 # The correction and retraction types, as an SQL list.
 CORRECTIONS = ", ".join(f"'{t}'" for t in CORRECTION_TYPES)
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_MICROSECOND = timedelta(microseconds=1)
 
 
 def fact_role(event_type: str) -> int:
@@ -53,12 +51,6 @@ def plain(alias: str = "") -> str:
     """The condition of the plain facts: those no correction or retraction touched, and that
     are no correction themselves, which read as recorded (columns of nl_read_events `alias`)."""
     return f"{alias}corrected = 0 AND {alias}retracted = 0 AND {alias}type NOT IN ({CORRECTIONS})"
-
-
-def micros(at: datetime) -> int:
-    """Times are compared in SQL as integer microseconds: the text form drops `.000000`, so
-    it does not sort."""
-    return (at - _EPOCH) // _MICROSECOND
 
 
 @lru_cache(maxsize=4096)
