@@ -61,13 +61,17 @@ class Service(FastAPI):
         await super().__call__(scope, receive, send)
 
 
-def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, services: Services | None = None, *,
+               close_services: bool | None = None) -> FastAPI:
+    """`close_services`: whether the app closes its services when it shuts down (by default
+    only those it opened itself)."""
     settings = settings or Settings()
+    closes = services is None if close_services is None else close_services
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
-        if services is None:
+        if closes:
             app.state.services.close()
 
     # Swagger UI and ReDoc assets are served from the package, never from a CDN.

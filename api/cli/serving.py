@@ -64,7 +64,10 @@ def serve(
     settings = Settings(db=db, public_read=public_read or demo, public_workspaces=public_workspace or None,
                         **{k: v for k, v in given.items() if v is not None})
     services = open_services(settings, signing=True)
-    app_ = create_app(settings, services)
+    # Closed at the app's shutdown: uvicorn raises a SIGTERM again once it has shut down, which
+    # ends the process before the `finally` below runs, and connections left open leave the
+    # WAL beside the database (a copy of the file alone missed the last appends).
+    app_ = create_app(settings, services, close_services=True)
     url = f"http://{host}:{port}"
     if demo:
         loaded = load_demo(services)
@@ -89,7 +92,7 @@ def serve(
                     proxy_headers=proxy_headers, forwarded_allow_ips=forwarded_allow_ips,
                     http=bounded_protocol(limits), timeout_keep_alive=settings.keep_alive_seconds)  # type: ignore[arg-type]
     finally:
-        services.close()
+        services.close()  # also when the app never started (a port in use); closing twice is harmless
 
 
 DEMO_RECORDER = "demo-recorder"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,28 @@ def test_serve_demo_loads_the_istanbul_talks_and_opens_reads(tmp_path: Path, sta
     output = server.output()
     token = output.split("Bearer <token>'):\n", 1)[1].splitlines()[0]
     assert token.startswith("nl_")
+
+
+@pytest.mark.parametrize("stop", ["terminate", "interrupt"])
+def test_a_stopped_server_leaves_the_database_whole_in_its_one_file(tmp_path: Path, start_server: Any,
+                                                                   stop: str) -> None:
+    """SIGTERM (kill, systemd, docker stop) and Ctrl+C alike: the connections are closed, so
+    SQLite folds its WAL into the file and removes it; a copy of the file alone holds every
+    append that was answered 201."""
+    db = tmp_path / "log.db"
+    token = run_cli("token", "create", "alice", "--role", "recorder", "--db", str(db)).stdout.strip().splitlines()[-1]
+    server = start_server("--db", str(db))
+    auth = {"Authorization": f"Bearer {token}"}
+    opened = httpx.post(f"{server.url}/negotiations", json=OPENING, headers=auth)
+    appended = httpx.post(f"{server.url}/negotiations/{opened.json()['id']}/events", json=[{**ROUND, "round_id": f"r{k}"} for k in range(1, 40)], headers=auth)
+    assert appended.status_code == 201, appended.text
+    server.process.send_signal(signal.SIGTERM if stop == "terminate" else signal.SIGINT)
+    server.process.wait(timeout=20)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("log.db-")) == []
+    copy = tmp_path / "copy.db"
+    copy.write_bytes(db.read_bytes())
+    with sqlite3.connect(copy) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM stored_events").fetchone()[0] == 40
 
 
 def test_the_db_can_be_given_by_environment_variable(tmp_path: Path) -> None:
