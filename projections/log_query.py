@@ -17,6 +17,8 @@ from domain.storage.log import EventLog, event_columns, select_events
 from domain.valid_time import micros
 from domain.workspaces import Scope, WorkspaceIndex
 
+from projections.store import recorded_order
+
 
 def fixed_width_utc(value: datetime) -> str:
     """UTC at fixed width (`2025-04-10T07:00:00.000000Z`): how the audit echoes its bounds."""
@@ -97,15 +99,45 @@ class LogQueries:
         the end), at most `limit`, and none past `upto`."""
         if flt.is_empty() and not descending:
             return self.log.read(after or 0, limit, upto=upto)
+        recorded = self._recorded_positions(flt)
+        if recorded is None:
+            return []
         if flt.scope is not None:
             visible = self._scope_negotiations(flt)
             if len(visible) <= PER_NEGOTIATION:
-                return self._merged(flt, visible, after, limit, descending, upto)
+                return self._merged(flt, visible, after, limit, descending, upto, recorded)
         clauses, params = flt.where(scope_by_scan=self._db.dialect.name == "sqlite")
         _in_range(clauses, params, after, descending, upto)
+        _among(clauses, params, recorded)
         sql = self._select + (f"WHERE {' AND '.join(clauses)} " if clauses else "")
         sql += f"ORDER BY a.position {'DESC' if descending else 'ASC'} LIMIT ?"
         return [EventLog.decode(r) for r in self._db.query(sql, [*params, limit])]
+
+    def _recorded_positions(self, flt: LogFilter) -> tuple[int | None, int | None] | None:
+        """The positions between which the events recorded within `since` and `until` lie, while
+        recorded time only moves forward along the log (projections.store.recorded_order): two
+        seeks in the index of recorded times, so that a page walks only those positions rather
+        than the log from its start. None when no event is; (None, None) without such a filter
+        or while the order is not known."""
+        if flt.since is None and flt.until is None:
+            return None, None
+        with self._db.transaction(commit=False) as cursor:
+            if not recorded_order.in_order(cursor, self._db.dialect):
+                return None, None
+        first = last = None
+        if flt.since is not None:
+            found = self._db.query_one("SELECT position FROM nl_read_events WHERE recorded_us >= ? "
+                                       "ORDER BY recorded_us, position LIMIT 1", [micros(flt.since)])
+            if found is None:
+                return None
+            first = int(found["position"])
+        if flt.until is not None:
+            found = self._db.query_one("SELECT position FROM nl_read_events WHERE recorded_us <= ? "
+                                       "ORDER BY recorded_us DESC, position DESC LIMIT 1", [micros(flt.until)])
+            if found is None:
+                return None
+            last = int(found["position"])
+        return first, last
 
     def _scope_negotiations(self, flt: LogFilter) -> list[str]:
         names = sorted(flt.scope or ())
@@ -116,7 +148,7 @@ class LogQueries:
         return found
 
     def _merged(self, flt: LogFilter, negotiation_ids: list[str], after: int | None, limit: int,
-                descending: bool, upto: int | None) -> list[dict[str, Any]]:
+                descending: bool, upto: int | None, recorded: tuple[int | None, int | None]) -> list[dict[str, Any]]:
         """A scoped page from a few negotiations: each one's next positions read in order from
         the (negotiation, position) index, stopping at `limit`, then merged. One query over
         all of them would have to sort every matching position of a big negotiation."""
@@ -124,6 +156,7 @@ class LogQueries:
         for negotiation_id in negotiation_ids:
             clauses, params = dataclasses.replace(flt, scope=None, negotiation_id=negotiation_id).where()
             _in_range(clauses, params, after, descending, upto)
+            _among(clauses, params, recorded)
             sql = (f"SELECT a.position FROM nl_read_events a WHERE {' AND '.join(clauses)} "
                    f"ORDER BY a.position {'DESC' if descending else 'ASC'} LIMIT ?")
             positions += [int(r["position"]) for r in self._db.query(sql, [*params, limit])]
@@ -150,6 +183,17 @@ def _in_range(clauses: list[str], params: list[Any], after: int | None, descendi
     if upto is not None:
         clauses.append("a.position <= ?")
         params.append(upto)
+
+
+def _among(clauses: list[str], params: list[Any], recorded: tuple[int | None, int | None]) -> None:
+    """Adds the positions a filter on recorded time is known to lie between."""
+    first, last = recorded
+    if first is not None:
+        clauses.append("a.position >= ?")
+        params.append(first)
+    if last is not None:
+        clauses.append("a.position <= ?")
+        params.append(last)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from typing import Any
 from domain.storage.dialect import Dialect
 from domain.storage.writes import Cursor, TransactionHook
 
-from projections.store import counts, schema
+from projections.store import counts, recorded_order, schema
 from projections.store.index import Entity, forget_from, index_events
 from projections.store.loading import events_after, rows
 from projections.store.refresh import refresh_entity, refresh_negotiation
@@ -69,6 +69,7 @@ def reset(cursor: Cursor, dialect: Dialect, *, indexes: bool = True) -> None:
         cursor.execute(statement)
     cursor.execute(dialect.sql("INSERT INTO nl_read_meta (name, value) VALUES ('version', ?)"), (schema.VERSION,))
     counts.mark_counted(cursor, dialect)  # empty, and counted from here on as events are indexed
+    recorded_order.mark(cursor, dialect, True)  # likewise kept as events are indexed
 
 
 def catch_up(cursor: Cursor, dialect: Dialect, progress: Callable[[int], None] = lambda n: None,
@@ -122,6 +123,7 @@ class ReadModelHook:
             # Tables of an older shape may lack the columns these index; they are made anew below.
             for statement in schema.index_statements():
                 cursor.execute(statement)
+            recorded_order.ensure(cursor, dialect)
             if _whole(cursor, dialect):
                 return
         if dialect.name == "postgres":

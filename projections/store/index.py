@@ -12,7 +12,7 @@ from domain.storage.writes import Cursor
 
 from projections.entities import is_correction, touches
 from projections.replay import CORRECTION_TYPES
-from projections.store import counts
+from projections.store import counts, recorded_order
 from projections.store.loading import events_at, rows
 from projections.store.schema import fact_role, stored_micros
 
@@ -35,7 +35,9 @@ def index_events(cursor: Cursor, dialect: Dialect, events: Sequence[dict[str, An
     deltas: counts.Deltas = {}
     event_rows: list[tuple[Any, ...]] = []
     touch_rows: list[tuple[str, str, str, int]] = []
-    for event in sorted(events, key=lambda e: e["position"]):
+    recorded: list[int] = []
+    ordered = sorted(events, key=lambda e: e["position"])
+    for event in ordered:
         nid, position = event["negotiation_id"], event["position"]
         touched.add((nid, "negotiation", nid))
         target = None
@@ -43,9 +45,9 @@ def index_events(cursor: Cursor, dialect: Dialect, events: Sequence[dict[str, An
             _write(cursor, dialect, event_rows, touch_rows)
             target = _target_position(cursor, dialect, event)
         occurred_us = stored_micros(event["occurred_from"])
+        recorded.append(stored_micros(event["recorded_at"]))
         event_rows.append((position, nid, event["version"], event["event_id"], event["type"],
-                           occurred_us, stored_micros(event["recorded_at"]), target, event["recorded_by"],
-                           fact_role(event["type"])))
+                           occurred_us, recorded[-1], target, event["recorded_by"], fact_role(event["type"])))
         if target is None and not is_correction(event):
             counts.count(deltas, nid, occurred_us, event["type"], +1)
         if target is not None:
@@ -65,6 +67,8 @@ def index_events(cursor: Cursor, dialect: Dialect, events: Sequence[dict[str, An
                 touching.setdefault((nid, kind, key), []).append(position)
     _write(cursor, dialect, event_rows, touch_rows)
     counts.write(cursor, dialect, deltas)
+    if ordered:
+        recorded_order.keep(cursor, dialect, ordered[0]["position"], recorded)
     return touched
 
 

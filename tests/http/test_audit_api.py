@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -9,7 +10,9 @@ from fastapi.testclient import TestClient
 
 from api.services import Services
 from api.settings import Settings
+from domain.valid_time import format_utc
 from projections.log_query import LogFilter
+from projections.store import recorded_order
 from projections.store.rebuild import rebuild
 from projections.store.shadow import table_exists
 from tests.conftest import OPENING, bearer
@@ -85,6 +88,86 @@ def test_filters_by_recorded_time_inclusively(client: TestClient, recorded: dict
     day = middle[:10]
     assert len(audit(client, auditor, since=day, until=day)["items"]) == 11
     assert audit(client, auditor, until="2000-01-01")["items"] == []
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def bounds_around(items: list[dict[str, Any]]) -> list[str]:
+    """Every recorded time of `items`, a microsecond either side of each, and times before and
+    after them all."""
+    times = sorted({at(i["recorded_at"]) for i in items})
+    around = {t + timedelta(microseconds=d) for t in times for d in (-1, 0, 1)}
+    around |= {times[0] - timedelta(days=1), times[-1] + timedelta(days=1)}
+    return [t.isoformat().replace("+00:00", "Z") for t in sorted(around)]
+
+
+def assert_time_filters_compare_every_event(client: TestClient, auditor: dict[str, str], services: Services) -> None:
+    """Each `since`, `until` and pair of them answers the events a comparison of every event's
+    recorded time finds, in position order, through the audit and through a scoped page."""
+    items = audit(client, auditor)["items"]
+    points = bounds_around(items)
+    times = sorted({i["recorded_at"] for i in items}, key=at)
+    singles = [(p, None) for p in points] + [(None, p) for p in points]
+    pairs = [(a, b) for a in times for b in times if at(a) <= at(b)]
+    for since, until in singles + pairs:
+        expected = [i["position"] for i in items if (since is None or at(i["recorded_at"]) >= at(since))
+                    and (until is None or at(i["recorded_at"]) <= at(until))]
+        params = {k: v for k, v in (("since", since), ("until", until)) if v is not None}
+        assert [i["position"] for i in audit(client, auditor, **params)["items"]] == expected, params
+        if since is not None and until is not None:
+            scoped = services.queries.page(LogFilter(since=at(since), until=at(until),
+                                                     scope=frozenset({"default"})), None, 100)
+            assert [e["position"] for e in scoped] == expected, params
+    newest = audit(client, auditor, since=points[len(points) // 2], order="desc", limit=2)["items"]
+    assert [i["position"] for i in newest] == [i["position"] for i in items[::-1][:2]]
+
+
+def test_time_filters_answer_as_comparing_every_event_would(client: TestClient, services: Services,
+                                                             recorded: dict) -> None:
+    """Recorded time moves only forward along the log, so `since` and `until` are read as a
+    range of positions (two seeks in the index of recorded times), not by comparing the time of
+    every event from the log's start."""
+    with services.log.database.transaction(commit=False) as cursor:
+        assert recorded_order.in_order(cursor, services.log.database.dialect)
+    assert_time_filters_compare_every_event(client, recorded["auditor"], services)
+
+
+def test_recorded_times_that_go_back_are_compared_event_by_event(settings: Settings, client: TestClient,
+                                                                 services: Services, recorded: dict) -> None:
+    """A log upgraded from version 1 may hold an event recorded after the one that follows it:
+    the read models made from it say so, and the time filters compare every event again (as
+    positions, the second event would be missed by a `since` after its successors' times)."""
+    items = audit(client, recorded["auditor"])["items"]
+    later = format_utc(max(at(i["recorded_at"]) for i in items) + timedelta(seconds=1))
+    with RawDB(settings.db) as db:
+        db.execute("UPDATE nl_leaves SET recorded_at = ? WHERE position = ?", [later, items[1]["position"]])
+    rebuild(services.log.database)
+    with services.log.database.transaction(commit=False) as cursor:
+        assert not recorded_order.in_order(cursor, services.log.database.dialect)
+    assert audit(client, recorded["auditor"])["items"][1]["recorded_at"] == later
+    assert_time_filters_compare_every_event(client, recorded["auditor"], services)
+
+
+def test_read_models_made_before_the_order_was_kept_are_looked_over_at_start(settings: Settings,
+                                                                             recorded: dict) -> None:
+    def reopened_in_order() -> bool:
+        again = Services.open(settings)
+        try:
+            with again.log.database.transaction(commit=False) as cursor:
+                return recorded_order.in_order(cursor, again.log.database.dialect)
+        finally:
+            again.close()
+
+    with RawDB(settings.db) as db:
+        db.execute("DELETE FROM nl_read_meta WHERE name = ?", [recorded_order.IN_ORDER])
+    assert reopened_in_order()
+    with RawDB(settings.db) as db:
+        first = db.one("SELECT MIN(position) FROM nl_read_events")
+        db.execute("UPDATE nl_read_events SET recorded_us = recorded_us + 3600000000 WHERE position = ?", [first])
+        db.execute("DELETE FROM nl_read_meta WHERE name = ?", [recorded_order.IN_ORDER])
+    assert not reopened_in_order()
 
 
 def test_pages_with_a_cursor_in_either_order(client: TestClient, recorded: dict) -> None:
