@@ -124,20 +124,15 @@ class LogQueries:
         with self._db.transaction(commit=False) as cursor:
             if not recorded_order.in_order(cursor, self._db.dialect):
                 return None, None
-        first = last = None
-        if flt.since is not None:
-            found = self._db.query_one("SELECT position FROM nl_read_events WHERE recorded_us >= ? "
-                                       "ORDER BY recorded_us, position LIMIT 1", [micros(flt.since)])
-            if found is None:
-                return None
-            first = int(found["position"])
-        if flt.until is not None:
-            found = self._db.query_one("SELECT position FROM nl_read_events WHERE recorded_us <= ? "
-                                       "ORDER BY recorded_us DESC, position DESC LIMIT 1", [micros(flt.until)])
-            if found is None:
-                return None
-            last = int(found["position"])
-        return first, last
+        edges: list[int | None] = []
+        for bound, compare, order in ((flt.since, ">=", "ASC"), (flt.until, "<=", "DESC")):
+            found = None if bound is None else self._db.query_one(
+                f"SELECT position FROM nl_read_events WHERE recorded_us {compare} ? "
+                f"ORDER BY recorded_us {order}, position {order} LIMIT 1", [micros(bound)])
+            if bound is not None and found is None:
+                return None  # nothing was recorded then
+            edges.append(None if found is None else int(found["position"]))
+        return edges[0], edges[1]
 
     def _scope_negotiations(self, flt: LogFilter) -> list[str]:
         names = sorted(flt.scope or ())
