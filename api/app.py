@@ -62,16 +62,15 @@ class Service(FastAPI):
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None, *,
-               close_services: bool | None = None) -> FastAPI:
-    """`close_services`: whether the app closes its services when it shuts down (by default
-    only those it opened itself)."""
+               close_services: bool = False) -> FastAPI:
+    """The app closes the services it opens itself when it shuts down, and those it is given
+    if `close_services`."""
     settings = settings or Settings()
-    closes = services is None if close_services is None else close_services
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
-        if closes:
+        if services is None or close_services:
             app.state.services.close()
 
     # Swagger UI and ReDoc assets are served from the package, never from a CDN.

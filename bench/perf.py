@@ -99,6 +99,12 @@ def python(*args: str) -> str:
     return subprocess.run([sys.executable, *args], capture_output=True, text=True, check=True, cwd=BENCH).stdout
 
 
+def bare_save(batch: int) -> float:
+    """The batch append's baseline: events/s of a bare eventsourcing save, `batch` at a time."""
+    with tempfile.TemporaryDirectory() as bare:
+        return float(python("baselines.py", "save", bare, json.dumps(STATEMENT), "50000", str(batch)))
+
+
 def paired(repeat: int, baseline: Any, target: Any) -> tuple[float, float]:
     """Runs baseline and target alternately, `repeat` times each; their medians."""
     b, t = [], []
@@ -149,11 +155,7 @@ def main() -> None:
             url = f"{real.url}/negotiations/{nid}/events"
             runs = iter(range(1000))
 
-            def bare_save() -> float:
-                with tempfile.TemporaryDirectory() as bare:
-                    return float(python("baselines.py", "save", bare, json.dumps(STATEMENT), "50000", str(args.batch)))
-
-            b, t = paired(args.repeat, bare_save,
+            b, t = paired(args.repeat, lambda: bare_save(args.batch),
                           lambda: wrk(url, template=template(args.batch, next(runs)), **batch) * args.batch)
             stored = httpx.get(f"{real.url}/negotiations/{nid}", headers=auth).json()["version"]
             rss, peak = real.rss_mb()

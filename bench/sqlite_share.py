@@ -109,9 +109,7 @@ def main() -> None:
             server.popen.send_signal(signal.SIGINT)  # a shutdown that runs the report (SIGTERM ends without it)
             server.popen.wait(timeout=60)
         served = json.loads(Path(report).read_text())
-        with tempfile.TemporaryDirectory() as bare:
-            save_rate = float(perf.python("baselines.py", "save", bare, json.dumps(perf.STATEMENT), "50000",
-                                          str(args.batch)))
+        save_rate = perf.bare_save(args.batch)
         allowed_us = 1e6 / (0.25 * save_rate)
         writing_us = written(served) * 1e6 / appended
         print(f"bench/sqlite_share.py: {args.events:,} events stored, then {appended:,} appended in batches of "

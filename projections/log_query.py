@@ -85,8 +85,8 @@ class LogQueries:
         pos = db.dialect.position_column
         self._db = db
         self._select = (
-            f"SELECT {event_columns(db.dialect)} FROM nl_read_events a JOIN {db.events_table} e ON e.{pos} = a.position "
-            "LEFT JOIN nl_leaves l ON l.position = a.position "
+            f"SELECT {event_columns(db.dialect)} FROM nl_read_events a "
+            f"JOIN {db.events_table} e ON e.{pos} = a.position LEFT JOIN nl_leaves l ON l.position = a.position "
         )
         self._by_position = select_events(db.dialect) + f"WHERE e.{pos} IN "
 
@@ -107,32 +107,20 @@ class LogQueries:
             if len(visible) <= PER_NEGOTIATION:
                 return self._merged(flt, visible, after, limit, descending, upto, recorded)
         clauses, params = flt.where(scope_by_scan=self._db.dialect.name == "sqlite")
-        _in_range(clauses, params, after, descending, upto)
-        _among(clauses, params, recorded)
+        _in_range(clauses, params, after, descending, upto, recorded)
         sql = self._select + (f"WHERE {' AND '.join(clauses)} " if clauses else "")
         sql += f"ORDER BY a.position {'DESC' if descending else 'ASC'} LIMIT ?"
         return [EventLog.decode(r) for r in self._db.query(sql, [*params, limit])]
 
     def _recorded_positions(self, flt: LogFilter) -> tuple[int | None, int | None] | None:
-        """The positions between which the events recorded within `since` and `until` lie, while
-        recorded time only moves forward along the log (projections.store.recorded_order): two
-        seeks in the index of recorded times, so that a page walks only those positions rather
-        than the log from its start. None when no event is; (None, None) without such a filter
-        or while the order is not known."""
+        """The positions a filter on recorded time lies between (projections.store.recorded_order),
+        so that a page walks only those rather than the log from its start: None when nothing
+        was recorded then; (None, None) without such a filter or while the order is not known."""
         if flt.since is None and flt.until is None:
             return None, None
         with self._db.transaction(commit=False) as cursor:
-            if not recorded_order.in_order(cursor, self._db.dialect):
-                return None, None
-        edges: list[int | None] = []
-        for bound, compare, order in ((flt.since, ">=", "ASC"), (flt.until, "<=", "DESC")):
-            found = None if bound is None else self._db.query_one(
-                f"SELECT position FROM nl_read_events WHERE recorded_us {compare} ? "
-                f"ORDER BY recorded_us {order}, position {order} LIMIT 1", [micros(bound)])
-            if bound is not None and found is None:
-                return None  # nothing was recorded then
-            edges.append(None if found is None else int(found["position"]))
-        return edges[0], edges[1]
+            return recorded_order.positions(cursor, self._db.dialect, None if flt.since is None else micros(flt.since),
+                                            None if flt.until is None else micros(flt.until))
 
     def _scope_negotiations(self, flt: LogFilter) -> list[str]:
         names = sorted(flt.scope or ())
@@ -150,8 +138,7 @@ class LogQueries:
         positions: list[int] = []
         for negotiation_id in negotiation_ids:
             clauses, params = dataclasses.replace(flt, scope=None, negotiation_id=negotiation_id).where()
-            _in_range(clauses, params, after, descending, upto)
-            _among(clauses, params, recorded)
+            _in_range(clauses, params, after, descending, upto, recorded)
             sql = (f"SELECT a.position FROM nl_read_events a WHERE {' AND '.join(clauses)} "
                    f"ORDER BY a.position {'DESC' if descending else 'ASC'} LIMIT ?")
             positions += [int(r["position"]) for r in self._db.query(sql, [*params, limit])]
@@ -170,25 +157,18 @@ class LogQueries:
         return self._db.query(sql, list(positions))
 
 
-def _in_range(clauses: list[str], params: list[Any], after: int | None, descending: bool, upto: int | None) -> None:
-    """Adds the page's bounds: after `after` (before it when descending), none past `upto`."""
+def _in_range(clauses: list[str], params: list[Any], after: int | None, descending: bool, upto: int | None,
+              recorded: tuple[int | None, int | None]) -> None:
+    """Adds the page's bounds: after `after` (before it when descending), none past `upto`, and
+    within the positions a filter on recorded time lies between."""
     if after is not None:
         clauses.append("a.position < ?" if descending else "a.position > ?")
         params.append(after)
-    if upto is not None:
-        clauses.append("a.position <= ?")
-        params.append(upto)
-
-
-def _among(clauses: list[str], params: list[Any], recorded: tuple[int | None, int | None]) -> None:
-    """Adds the positions a filter on recorded time is known to lie between."""
     first, last = recorded
-    if first is not None:
-        clauses.append("a.position >= ?")
-        params.append(first)
-    if last is not None:
-        clauses.append("a.position <= ?")
-        params.append(last)
+    for bound, clause in ((upto, "a.position <= ?"), (first, "a.position >= ?"), (last, "a.position <= ?")):
+        if bound is not None:
+            clauses.append(clause)
+            params.append(bound)
 
 
 @dataclass(frozen=True)

@@ -54,3 +54,24 @@ def ensure(cursor: Cursor, dialect: Dialect) -> None:
 def in_order(cursor: Cursor, dialect: Dialect) -> bool:
     found = rows(cursor, dialect, "SELECT value FROM nl_read_meta WHERE name = ?", [IN_ORDER])
     return bool(found) and found[0]["value"] == _YES
+
+
+def positions(cursor: Cursor, dialect: Dialect, since_us: int | None,
+              until_us: int | None) -> tuple[int | None, int | None] | None:
+    """The first position recorded at or after `since_us` and the last at or before `until_us`
+    (None for a bound not given), between which every event recorded within them lies while
+    the mark holds: two seeks in the index of recorded times. None when nothing was recorded
+    within a bound; (None, None) while the order is not known."""
+    if not in_order(cursor, dialect):
+        return None, None
+    edges: list[int | None] = []
+    for bound, compare, order in ((since_us, ">=", "ASC"), (until_us, "<=", "DESC")):
+        if bound is None:
+            edges.append(None)
+            continue
+        found = rows(cursor, dialect, f"SELECT position FROM nl_read_events WHERE recorded_us {compare} ? "
+                                      f"ORDER BY recorded_us {order}, position {order} LIMIT 1", [bound])
+        if not found:
+            return None
+        edges.append(int(found[0]["position"]))
+    return edges[0], edges[1]
