@@ -11,6 +11,7 @@ import { bindControls, fieldMessage, fillRecordedMoments, setRange, showError, s
 import { initRecording, mayRecord, showRecording } from "./modules/record.js";
 import { followLive } from "./modules/live.js";
 import { initOpening, showOpening } from "./modules/opening.js";
+import { dropRepeatClicks } from "./modules/submit.js";
 import { firstPage, inEffectAt, nextPage, remember } from "./modules/pages.js";
 
 // ---------------------------------------------------------------- loading
@@ -214,6 +215,7 @@ function updateSession() {
 // ---------------------------------------------------------------- start
 
 document.addEventListener("DOMContentLoaded", () => {
+  dropRepeatClicks();
   bindControls(load);
   initRecording(load);
   initOpening();

@@ -188,6 +188,44 @@ def test_a_double_click_or_a_retry_after_a_network_error_stores_once(log: tuple,
     page.problems[:] = [p for p in page.problems if "ERR_CONNECTION_RESET" not in p]
 
 
+def test_the_second_click_of_a_double_click_sends_nothing_when_the_answer_came_first(log: tuple, pages: Any) -> None:
+    # On a busy machine the first click's answer can come back, and empty the form, before the
+    # second click of the same double click arrives: that click must not send the empty form
+    # ("Not sent: fill in ...") over the "Recorded" message, nor anything else.
+    server, tokens = log
+    page = signed_in(pages, server, tokens["recorder"])
+    tab = page.tab
+    form = tab.get_by_role("form", name="Record an event")
+    before = stored(server, tokens["recorder"])
+    form.get_by_label("Event type").select_option("statement.issued")
+    form.get_by_label("When it happened (valid time) (required)").fill("2025-05-22")
+    speaker = form.get_by_role("group", name="Speaker")
+    speaker.get_by_label("Name (required)").fill("Maria Zakharova")
+    form.get_by_label("Text (required)").fill("A double click, slowly.")
+    button = form.get_by_role("button", name="Record this event")
+    button.scroll_into_view_if_needed()
+    box = button.bounding_box()
+    assert box is not None
+    tab.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    tab.mouse.down(click_count=1)
+    tab.mouse.up(click_count=1)
+    expect(form.locator("#record-message")).to_contain_text("Recorded: Maria Zakharova")
+    page.ready()
+    button.scroll_into_view_if_needed()
+    box = button.bounding_box()
+    assert box is not None
+    tab.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    tab.mouse.down(click_count=2)
+    tab.mouse.up(click_count=2)
+    # The same message, and one event stored; a single click after it still checks the form.
+    expect(form.locator("#record-message")).to_contain_text("Recorded: Maria Zakharova")
+    expect(form.locator("#record-message")).not_to_contain_text("Not sent")
+    assert len(stored(server, tokens["recorder"])) == len(before) + 1
+    button.click()
+    expect(form.locator("#record-message")).to_contain_text("Not sent: fill in")
+    assert len(stored(server, tokens["recorder"])) == len(before) + 1
+
+
 def test_a_409_shows_what_was_recorded_meanwhile_and_mine_can_be_re_applied(log: tuple, pages: Any) -> None:
     server, tokens = log
     page = signed_in(pages, server, tokens["recorder"])

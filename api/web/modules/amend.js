@@ -55,7 +55,7 @@ async function correction(e, box) {
     fields.element,
     h("div", { class: "field" }, h("label", { for: reasonId }, "Reason for the correction", h("span", { class: "required" }, " (required)")),
       reason, reasonMessage),
-    h("p", { class: "actions" }, h("button", { type: "submit" }, "Show the change")),
+    h("p", { class: "actions" }, h("button", { type: "submit", "data-sends": true }, "Show the change")),
     preview, message);
   replace(box, form);
   form.querySelector("input, select, textarea").focus();
@@ -86,7 +86,7 @@ async function correction(e, box) {
       replace(message, h("p", { class: "bad" }, "Nothing is changed: edit a field first."));
       return;
     }
-    const confirm = h("button", { type: "button" }, "Send the correction");
+    const confirm = h("button", { type: "button", "data-sends": true }, "Send the correction");
     const edit = h("button", { type: "button", class: "secondary" }, "Edit again");
     replace(preview, h("table", { class: "diff" },
       h("caption", {}, "The change that will be sent"),
@@ -151,7 +151,7 @@ function retraction(e, box) {
     h("p", { class: "hint" }, "A retracted event is treated as never having happened; it stays on record, struck through."),
     h("div", { class: "field" }, h("label", { for: reasonId }, "Reason for the retraction", h("span", { class: "required" }, " (required)")),
       reason, reasonMessage),
-    h("p", { class: "actions" }, h("button", { type: "submit" }, "Retract it")), message);
+    h("p", { class: "actions" }, h("button", { type: "submit", "data-sends": true }, "Retract it")), message);
   replace(box, form);
   reason.focus();
   const send = submission();

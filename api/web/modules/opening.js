@@ -30,7 +30,7 @@ async function openForm() {
   const form = h("form", { novalidate: true, "aria-label": "Open a new negotiation" },
     h("p", { class: "hint" }, "Each participant needs a key (lowercase letters, digits, - or _), a name and a role; at least one party."),
     fields.element,
-    h("p", { class: "actions" }, h("button", { type: "submit" }, "Open the negotiation")), message);
+    h("p", { class: "actions" }, h("button", { type: "submit", "data-sends": true }, "Open the negotiation")), message);
   openPanel("Open a new negotiation", h("div", { class: "amend" }, form));
   form.querySelector("input, select, textarea").focus();
   const send = submission({ opening: true });

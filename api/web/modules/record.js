@@ -53,8 +53,8 @@ export async function showRecording() {
     h("div", { class: "field" }, h("label", { for: "record-type" }, "Event type"), select),
     fieldsBox,
     h("p", { class: "actions" },
-      h("button", { type: "submit", id: "record-submit" }, "Record this event"), " ",
-      h("button", { type: "button", id: "record-queue", class: "secondary" }, "Add to batch")),
+      h("button", { type: "submit", id: "record-submit", "data-sends": true }, "Record this event"), " ",
+      h("button", { type: "button", id: "record-queue", class: "secondary", "data-sends": true }, "Add to batch")),
     message);
   const batch = h("div", { id: "record-batch", hidden: true });
   replace($("record-body"), form, batch);
@@ -162,7 +162,7 @@ function queueOne(message, batch) {
 function drawBatch(batch) {
   batch.hidden = !panel.queue.length;
   const message = h("div", { role: "status", "aria-live": "polite", class: "batch-message" });
-  const send = h("button", { type: "button", id: "record-batch-submit" },
+  const send = h("button", { type: "button", id: "record-batch-submit", "data-sends": true },
     `Record the ${panel.queue.length} queued event${panel.queue.length === 1 ? "" : "s"} as one batch`);
   const attempt = async () => {
     replace(message, h("p", {}, "Recording the batch…"));

@@ -43,6 +43,20 @@ export function submission({ opening = false } = {}) {
   };
 }
 
+// The second click of a double click on a button that sends (marked `data-sends`) is dropped
+// before any handler sees it. The first click already sent; on a busy machine its answer can
+// come back and empty the form before the second click arrives, which would then send the
+// empty form ("Not sent: fill in ...") over the "Recorded" message, or act on what the first
+// left. Single clicks and keys (detail 0) act as before.
+export function dropRepeatClicks(root = document) {
+  root.addEventListener("click", (event) => {
+    if (event.detail > 1 && event.target instanceof Element && event.target.closest("button[data-sends]")) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+}
+
 // What the API refused, shown in `box` (and next to the fields `fields` can place); a 409 on the
 // version offers `reapply`, called after the page's version is brought up to date.
 export async function refused(error, box, { fields, reapply, batch } = {}) {
@@ -86,7 +100,7 @@ async function conflict(error, box, reapply) {
     apiAll("/events", { negotiation_id: state.negotiationId, after: since }),
   ]);
   const items = meanwhile.items.filter((e) => e.version > state.version);
-  const again = h("button", { type: "button" }, `Re-apply mine on version ${latest.version}`);
+  const again = h("button", { type: "button", "data-sends": true }, `Re-apply mine on version ${latest.version}`);
   again.addEventListener("click", () => {
     state.version = latest.version;
     state.position = Math.max(state.position || 0, ...items.map((e) => e.position));
