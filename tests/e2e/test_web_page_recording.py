@@ -137,24 +137,41 @@ def test_a_field_the_api_refuses_is_named_next_to_it_and_nothing_is_stored(log: 
     assert stored(server, tokens["recorder"]) == before
 
 
+def fill_statement(form: Any, text: str) -> None:
+    """The record form filled in for a statement by Maria Zakharova of Russia."""
+    form.get_by_label("Event type").select_option("statement.issued")
+    form.get_by_label("When it happened (valid time) (required)").fill("2025-05-21")
+    speaker = form.get_by_role("group", name="Speaker")
+    speaker.get_by_label("Name (required)").fill("Maria Zakharova")
+    speaker.get_by_label("Participant").select_option("ru")
+    form.get_by_label("Text (required)").fill(text)
+
+
+def record_form(pages: Any, server: Any, token: str) -> tuple[Any, Any]:
+    """A tab signed in with `token`, and its "Record an event" form."""
+    page = signed_in(pages, server, token)
+    return page, page.tab.get_by_role("form", name="Record an event")
+
+
+def click_with_count(page: Any, button: Any, count: int) -> None:
+    """One press of the mouse on `button`, as the `count`-th click of a run (2: a double click's second)."""
+    button.scroll_into_view_if_needed()
+    box = button.bounding_box()
+    assert box is not None
+    page.tab.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.tab.mouse.down(click_count=count)
+    page.tab.mouse.up(click_count=count)
+
+
 def test_a_double_click_or_a_retry_after_a_network_error_stores_once(log: tuple, pages: Any) -> None:
     server, tokens = log
-    page = signed_in(pages, server, tokens["recorder"])
+    page, form = record_form(pages, server, tokens["recorder"])
     tab = page.tab
-    form = tab.get_by_role("form", name="Record an event")
     before = stored(server, tokens["recorder"])
     sent: list[dict[str, str]] = []
     tab.on("request", lambda r: r.method == "POST" and sent.append(r.headers))
 
-    def fill(text: str) -> None:
-        form.get_by_label("Event type").select_option("statement.issued")
-        form.get_by_label("When it happened (valid time) (required)").fill("2025-05-21")
-        speaker = form.get_by_role("group", name="Speaker")
-        speaker.get_by_label("Name (required)").fill("Maria Zakharova")
-        speaker.get_by_label("Participant").select_option("ru")
-        form.get_by_label("Text (required)").fill(text)
-
-    fill("The talks go on.")
+    fill_statement(form, "The talks go on.")
     form.get_by_role("button", name="Record this event").dblclick()
     expect(form.locator("#record-message")).to_contain_text("Recorded: Maria Zakharova")
     page.ready()
@@ -174,7 +191,7 @@ def test_a_double_click_or_a_retry_after_a_network_error_stores_once(log: tuple,
 
     tab.route(f"**{EVENTS}", lose_the_answer)
     sent.clear()
-    fill("Work continues on the embassies.")
+    fill_statement(form, "Work continues on the embassies.")
     form.get_by_role("button", name="Record this event").click()
     expect(form.locator("#record-message")).to_contain_text("could not be reached")
     expect(form.locator("#record-message")).not_to_contain_text("Recorded:")
@@ -193,30 +210,14 @@ def test_the_second_click_of_a_double_click_sends_nothing_when_the_answer_came_f
     # second click of the same double click arrives: that click must not send the empty form
     # ("Not sent: fill in ...") over the "Recorded" message, nor anything else.
     server, tokens = log
-    page = signed_in(pages, server, tokens["recorder"])
-    tab = page.tab
-    form = tab.get_by_role("form", name="Record an event")
+    page, form = record_form(pages, server, tokens["recorder"])
     before = stored(server, tokens["recorder"])
-    form.get_by_label("Event type").select_option("statement.issued")
-    form.get_by_label("When it happened (valid time) (required)").fill("2025-05-22")
-    speaker = form.get_by_role("group", name="Speaker")
-    speaker.get_by_label("Name (required)").fill("Maria Zakharova")
-    form.get_by_label("Text (required)").fill("A double click, slowly.")
+    fill_statement(form, "A double click, slowly.")
     button = form.get_by_role("button", name="Record this event")
-    button.scroll_into_view_if_needed()
-    box = button.bounding_box()
-    assert box is not None
-    tab.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    tab.mouse.down(click_count=1)
-    tab.mouse.up(click_count=1)
+    click_with_count(page, button, 1)
     expect(form.locator("#record-message")).to_contain_text("Recorded: Maria Zakharova")
     page.ready()
-    button.scroll_into_view_if_needed()
-    box = button.bounding_box()
-    assert box is not None
-    tab.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    tab.mouse.down(click_count=2)
-    tab.mouse.up(click_count=2)
+    click_with_count(page, button, 2)
     # The same message, and one event stored; a single click after it still checks the form.
     expect(form.locator("#record-message")).to_contain_text("Recorded: Maria Zakharova")
     expect(form.locator("#record-message")).not_to_contain_text("Not sent")
