@@ -24,7 +24,7 @@ from domain.storage.dialect import Dialect
 from domain.storage.writes import Cursor
 
 from projections.store.loading import rows
-from projections.store.schema import micros, plain
+from projections.store.schema import meta, micros, plain, set_meta
 
 TABLE = "nl_read_counts"
 DAY_US = 86_400_000_000
@@ -78,13 +78,11 @@ def recount(cursor: Cursor, dialect: Dialect, negotiation_ids: Iterable[str] | N
 
 
 def mark_counted(cursor: Cursor, dialect: Dialect) -> None:
-    cursor.execute(dialect.sql("DELETE FROM nl_read_meta WHERE name = ?"), (COUNTED,))
-    cursor.execute(dialect.sql("INSERT INTO nl_read_meta (name, value) VALUES (?, ?)"), (COUNTED, SHAPE))
+    set_meta(cursor, dialect, COUNTED, SHAPE)
 
 
 def complete(cursor: Cursor, dialect: Dialect) -> bool:
-    found = rows(cursor, dialect, "SELECT value FROM nl_read_meta WHERE name = ?", [COUNTED])
-    return bool(found) and found[0]["value"] == SHAPE
+    return meta(cursor, dialect, COUNTED) == SHAPE
 
 
 def ensure(cursor: Cursor, dialect: Dialect) -> None:

@@ -67,7 +67,7 @@ def _touched_before(cursor: Cursor, dialect: Dialect, entity: Entity, first: int
 def reset(cursor: Cursor, dialect: Dialect, *, indexes: bool = True) -> None:
     for statement in schema.drop_statements() + schema.create_statements(dialect, indexes=indexes):
         cursor.execute(statement)
-    cursor.execute(dialect.sql("INSERT INTO nl_read_meta (name, value) VALUES ('version', ?)"), (schema.VERSION,))
+    schema.set_meta(cursor, dialect, "version", schema.VERSION)
     counts.mark_counted(cursor, dialect)  # empty, and counted from here on as events are indexed
     recorded_order.mark(cursor, dialect, True)  # likewise kept as events are indexed
 
@@ -102,8 +102,7 @@ def _indexed_head(cursor: Cursor, dialect: Dialect) -> int:
 
 
 def _of_this_version(cursor: Cursor, dialect: Dialect) -> bool:
-    version = rows(cursor, dialect, "SELECT value FROM nl_read_meta WHERE name = 'version'")
-    return bool(version) and version[0]["value"] == schema.VERSION
+    return schema.meta(cursor, dialect, "version") == schema.VERSION
 
 
 def _whole(cursor: Cursor, dialect: Dialect) -> bool:

@@ -18,14 +18,14 @@ from domain.storage.dialect import Dialect
 from domain.storage.writes import Cursor
 
 from projections.store.loading import rows
+from projections.store.schema import meta, set_meta
 
 IN_ORDER = "recorded_in_order"
 _YES, _NO = "1", "0"
 
 
 def mark(cursor: Cursor, dialect: Dialect, in_order: bool) -> None:
-    cursor.execute(dialect.sql("INSERT INTO nl_read_meta (name, value) VALUES (?, ?) ON CONFLICT (name) "
-                               "DO UPDATE SET value = excluded.value"), (IN_ORDER, _YES if in_order else _NO))
+    set_meta(cursor, dialect, IN_ORDER, _YES if in_order else _NO)
 
 
 def keep(cursor: Cursor, dialect: Dialect, first: int, recorded_us: Sequence[int]) -> None:
@@ -41,7 +41,7 @@ def keep(cursor: Cursor, dialect: Dialect, first: int, recorded_us: Sequence[int
 
 def ensure(cursor: Cursor, dialect: Dialect) -> None:
     """Marks read models made before the mark was kept, from the events they index (one pass)."""
-    if rows(cursor, dialect, "SELECT value FROM nl_read_meta WHERE name = ?", [IN_ORDER]):
+    if meta(cursor, dialect, IN_ORDER) is not None:
         return
     back = rows(cursor, dialect, "SELECT 1 AS back FROM (SELECT recorded_us, LAG(recorded_us) OVER "
                                  "(ORDER BY position) AS before FROM nl_read_events) t "
@@ -52,8 +52,7 @@ def ensure(cursor: Cursor, dialect: Dialect) -> None:
 
 
 def in_order(cursor: Cursor, dialect: Dialect) -> bool:
-    found = rows(cursor, dialect, "SELECT value FROM nl_read_meta WHERE name = ?", [IN_ORDER])
-    return bool(found) and found[0]["value"] == _YES
+    return meta(cursor, dialect, IN_ORDER) == _YES
 
 
 def positions(cursor: Cursor, dialect: Dialect, since_us: int | None,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from domain.storage.dialect import Dialect
+from domain.storage.writes import Cursor
 from domain.valid_time import micros
 
 from projections.negotiation import STATUS_BY_TYPE
@@ -59,6 +60,18 @@ def stored_micros(text: str) -> int:
     their recorded time, and many facts their day, so most are a cache hit rather than a parse
     (a sixth of indexing a statement)."""
     return micros(utc(text))
+
+
+def meta(cursor: Cursor, dialect: Dialect, name: str) -> str | None:
+    """The value of nl_read_meta's row `name`, if it has one."""
+    cursor.execute(dialect.sql("SELECT value FROM nl_read_meta WHERE name = ?"), (name,))
+    found = cursor.fetchall()
+    return str(found[0]["value"]) if found else None
+
+
+def set_meta(cursor: Cursor, dialect: Dialect, name: str, value: str) -> None:
+    cursor.execute(dialect.sql("INSERT INTO nl_read_meta (name, value) VALUES (?, ?) ON CONFLICT (name) "
+                               "DO UPDATE SET value = excluded.value"), (name, value))
 
 
 def create_statements(d: Dialect, *, indexes: bool = True) -> list[str]:

@@ -48,8 +48,8 @@ export function submission({ opening = false } = {}) {
 // come back and empty the form before the second click arrives, which would then send the
 // empty form ("Not sent: fill in ...") over the "Recorded" message, or act on what the first
 // left. Single clicks and keys (detail 0) act as before.
-export function dropRepeatClicks(root = document) {
-  root.addEventListener("click", (event) => {
+export function dropRepeatClicks() {
+  document.addEventListener("click", (event) => {
     if (event.detail > 1 && event.target instanceof Element && event.target.closest("button[data-sends]")) {
       event.preventDefault();
       event.stopImmediatePropagation();
